@@ -1,0 +1,124 @@
+"""Program editions (FY2021, FY2025, ...): one TOML data file each under `editions/`.
+
+Adding an edition is adding a file; nothing in the code names an edition.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+EDITIONS_DIR = Path(__file__).parent / "editions"
+
+
+@dataclass(frozen=True)
+class Country:
+    code: str
+    name_ja: str
+    name_en: str
+    hour_cap: Decimal
+    training_languages: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PriorUseRule:
+    """Companies that used `threshold_hours` or more in the same region since `since_fiscal_year`
+    may apply only from `accept_from`."""
+
+    since_fiscal_year: int
+    threshold_hours: Decimal
+    accept_from: date
+
+
+@dataclass(frozen=True)
+class Edition:
+    code: str
+    name_ja: str
+    name_en: str
+    process_id: str
+    announced_on: date
+    support_period_end: datetime
+    planned_adoptions: int
+    forms_reminder_days: int
+    allows_planned_site: bool
+    requires_domestic_experience: bool
+    requires_site_consent: bool
+    company_prepares_handouts: bool
+    may_be_postponed: bool
+    countries: tuple[Country, ...]
+    prior_use: PriorUseRule | None = None
+
+    def country(self, code: str) -> Country | None:
+        return next((c for c in self.countries if c.code == code), None)
+
+    @property
+    def country_codes(self) -> tuple[str, ...]:
+        return tuple(c.code for c in self.countries)
+
+    def hour_cap(self, code: str) -> Decimal:
+        country = self.country(code)
+        return country.hour_cap if country else Decimal(0)
+
+    def process_data(self) -> dict[str, object]:
+        """The edition's figures as process variables (what gateways, DMN and timers read)."""
+        rule = self.prior_use
+        return {
+            "edition": self.code,
+            "edition_caps": {c.code: float(c.hour_cap) for c in self.countries},
+            "support_period_end": self.support_period_end.isoformat(),
+            "forms_reminder_days": self.forms_reminder_days,
+            "allows_planned_site": self.allows_planned_site,
+            "requires_domestic_experience": self.requires_domestic_experience,
+            "requires_site_consent": self.requires_site_consent,
+            "prior_use_threshold_hours": float(rule.threshold_hours) if rule else None,
+            "prior_use_accept_from": rule.accept_from.isoformat() if rule else None,
+        }
+
+
+class EditionError(ValueError):
+    pass
+
+
+def _parse(path: Path) -> Edition:
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    try:
+        countries = tuple(
+            Country(
+                code=c["code"],
+                name_ja=c["name_ja"],
+                name_en=c["name_en"],
+                hour_cap=Decimal(str(c["hour_cap"])),
+                training_languages=tuple(c["training_languages"]),
+            )
+            for c in raw.pop("countries")
+        )
+        prior = raw.pop("prior_use", None)
+        prior_use = (
+            PriorUseRule(
+                since_fiscal_year=prior["since_fiscal_year"],
+                threshold_hours=Decimal(str(prior["threshold_hours"])),
+                accept_from=prior["accept_from"],
+            )
+            if prior
+            else None
+        )
+        edition = Edition(countries=countries, prior_use=prior_use, **raw)
+    except (KeyError, TypeError) as exc:
+        raise EditionError(f"{path.name}: {exc}") from exc
+    if edition.support_period_end.tzinfo is None:
+        raise EditionError(f"{path.name}: support_period_end needs a timezone offset")
+    return edition
+
+
+@cache
+def load_editions(directory: Path = EDITIONS_DIR) -> dict[str, Edition]:
+    editions = [_parse(p) for p in sorted(directory.glob("*.toml"))]
+    return {e.code: e for e in editions}
+
+
+def get_edition(code: str) -> Edition | None:
+    return load_editions().get(code)
