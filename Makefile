@@ -1,0 +1,53 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app webapp
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export TSS_CLOCK_START ?= 2025-09-01T10:00:00+09:00
+
+.PHONY: run test lint bench install translations assets clean
+
+$(PY):
+	python3 -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) translations assets
+
+translations: $(STAMP)
+	$(VENV)/bin/pybabel compile --quiet -d webapp/translations || true
+
+# bpmn-js for the case page's diagram, installed from the npm registry (not copied into the repo).
+assets: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) deploy
+	$(FLASK) seed-demo
+	@echo "Serving on http://$(HOST):$(PORT)/ (run '$(FLASK) tick' from cron to fire timers)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check workflows forms webapp tests features
+	$(VENV)/bin/ruff format --check workflows forms webapp tests features
+	$(VENV)/bin/mypy
+
+test: install lint
+	mkdir -p build
+	$(PY) -m pytest -q -p no:cacheprovider --cucumberjson=build/cucumber.json
+
+bench: install
+	$(PY) -m tests.bench.run
+
+clean:
+	rm -rf $(VENV) node_modules build instance

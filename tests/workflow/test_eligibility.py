@@ -1,0 +1,122 @@
+"""The eligibility DMN at its boundaries, driven through the Hearing task of a real case."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def screen(start_case, edition, received_on=None, **hearing):
+    """Runs receipt + hearing; returns the ineligible reasons and checks the gateway agrees with them."""
+    case = start_case(edition, ["CN"], received_on=received_on)
+    messages = case.screen(**hearing)
+    if case.instance.completed:
+        assert [m.name for m in messages] == ["rejection_notice"]
+        assert "EndIneligible" in case.instance.completed_element_ids()
+        reasons = case.instance.data["ineligible_reasons"]
+        assert reasons, "an ineligible case must say why"
+    else:
+        assert messages == []
+        assert case.ready_names() == [("DecideAdoption", None)]
+        reasons = case.task("DecideAdoption").data["ineligible_reasons"]
+        assert reasons == []
+    return reasons
+
+
+@pytest.mark.parametrize(
+    ("edition", "hearing", "expected"),
+    [
+        pytest.param("FY2021", {"site_status": "planned"}, ["site_required"], id="FY2021-planned-site"),
+        pytest.param("FY2025", {"site_status": "planned"}, [], id="FY2025-planned-site-ok"),
+        pytest.param("FY2021", {"site_status": "existing"}, [], id="FY2021-existing-site-ok"),
+        pytest.param("FY2025", {"domestic_experience": "no"}, ["no_domestic_experience"], id="FY2025-no-experience"),
+        pytest.param("FY2025", {"domestic_experience": "partly"}, [], id="FY2025-partly-experience-ok"),
+        pytest.param("FY2021", {"domestic_experience": "no"}, [], id="FY2021-no-experience-ok"),
+        pytest.param(
+            "FY2025",
+            {"applied_by_japan_side": True, "site_wants_service": False},
+            ["site_consent_missing"],
+            id="FY2025-japan-side-without-site-consent",
+        ),
+        pytest.param(
+            "FY2025",
+            {"applied_by_japan_side": True, "site_wants_service": True},
+            [],
+            id="FY2025-japan-side-with-site-consent-ok",
+        ),
+        pytest.param(
+            "FY2025",
+            {"applied_by_japan_side": False, "site_wants_service": False},
+            [],
+            id="FY2025-site-applies-itself-ok",
+        ),
+        pytest.param(
+            "FY2021",
+            {"applied_by_japan_side": True, "site_wants_service": False},
+            [],
+            id="FY2021-japan-side-without-site-consent-ok",
+        ),
+        pytest.param("FY2021", {"willing_to_build": False}, ["not_willing"], id="FY2021-not-willing"),
+        pytest.param("FY2025", {"willing_to_build": False}, ["not_willing"], id="FY2025-not-willing"),
+        pytest.param("FY2021", {"publicity_consent": False}, ["no_publicity_consent"], id="FY2021-no-publicity"),
+        pytest.param("FY2025", {"publicity_consent": False}, ["no_publicity_consent"], id="FY2025-no-publicity"),
+        pytest.param("FY2021", {}, [], id="FY2021-all-met"),
+        pytest.param("FY2025", {}, [], id="FY2025-all-met"),
+    ],
+)
+def test_each_requirement_alone(start_case, edition, hearing, expected):
+    assert screen(start_case, edition, **hearing) == expected
+
+
+@pytest.mark.parametrize(
+    ("edition", "hours", "received_on", "expected"),
+    [
+        pytest.param("FY2021", 20, "2021-07-14", ["prior_use_before_open_date"], id="FY2021-20h-before-open"),
+        pytest.param("FY2021", 35.5, "2021-07-08", ["prior_use_before_open_date"], id="FY2021-35.5h-before-open"),
+        pytest.param("FY2021", 20, "2021-07-15", [], id="FY2021-20h-on-open-date-ok"),
+        pytest.param("FY2021", 20, "2021-08-02", [], id="FY2021-20h-after-open-ok"),
+        pytest.param("FY2021", 19.75, "2021-07-14", [], id="FY2021-19.75h-before-open-ok"),
+        pytest.param("FY2021", 0, "2021-07-07", [], id="FY2021-no-prior-use-ok"),
+        pytest.param("FY2025", 20, "2025-05-20", [], id="FY2025-rule-absent"),
+        pytest.param("FY2025", 500, "2025-05-21", [], id="FY2025-rule-absent-many-hours"),
+    ],
+)
+def test_prior_use_rule(start_case, edition, hours, received_on, expected):
+    assert screen(start_case, edition, received_on=received_on, prior_use_hours=hours) == expected
+
+
+def test_several_reasons_are_all_listed_fy2021(start_case):
+    reasons = screen(
+        start_case,
+        "FY2021",
+        received_on="2021-07-14",
+        site_status="planned",
+        willing_to_build=False,
+        publicity_consent=False,
+        prior_use_hours=20,
+        # not requirements in FY2021, so they must not add reasons:
+        domestic_experience="no",
+        applied_by_japan_side=True,
+        site_wants_service=False,
+    )
+    assert sorted(reasons) == sorted(
+        ["site_required", "not_willing", "no_publicity_consent", "prior_use_before_open_date"]
+    )
+    assert len(reasons) == len(set(reasons))
+
+
+def test_several_reasons_are_all_listed_fy2025(start_case):
+    reasons = screen(
+        start_case,
+        "FY2025",
+        site_status="planned",  # allowed in FY2025
+        domestic_experience="no",
+        applied_by_japan_side=True,
+        site_wants_service=False,
+        willing_to_build=False,
+        publicity_consent=False,
+        prior_use_hours=40,  # no prior-use rule in FY2025
+    )
+    assert sorted(reasons) == sorted(
+        ["no_domestic_experience", "site_consent_missing", "not_willing", "no_publicity_consent"]
+    )
+    assert len(reasons) == len(set(reasons))

@@ -1,0 +1,98 @@
+"""CLI commands: deploy a process version, fire timers (cron), users and tokens, demo data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from workflows.clock import clock
+from workflows.engine import ProcessDefinitionError
+
+from .auth import issue_token
+from .extensions import db
+from .mail import deliver_pending
+from .models import Role, User
+from .operations.process import deploy_files, repository_files
+from .operations.timers import fire_due_timers
+
+
+def init_app(app: Flask) -> None:
+    for command in (deploy, tick, create_user, token, seed_demo):
+        app.cli.add_command(command)
+
+    @app.after_request
+    def _deliver_mail(response):  # type: ignore[no-untyped-def]
+        from flask import request
+
+        if request.method == "POST" and response.status_code < 400:
+            deliver_pending()
+        return response
+
+
+@click.command("deploy")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def deploy(files: tuple[Path, ...]) -> None:
+    """Deploy BPMN/DMN files (default: workflows/bpmn and workflows/dmn) as a new process version.
+
+    Running cases keep their version; new cases take the newest.
+    """
+    sources = {p.name: p.read_text(encoding="utf-8") for p in files} if files else repository_files()
+    try:
+        version, created = deploy_files(sources, None)
+    except ProcessDefinitionError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"refused: {exc}") from exc
+    db.session.commit()
+    click.echo(f"{'deployed' if created else 'unchanged'}: {version.process_id} v{version.version}")
+
+
+@click.command("tick")
+def tick() -> None:
+    """Fire due timers and deliver pending emails (run from cron, e.g. every minute)."""
+    fired = fire_due_timers()
+    sent = deliver_pending()
+    click.echo(f"{clock.now().isoformat()} timers fired for {fired} case(s); {sent} email(s) sent")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", "display_name", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--email")
+@click.option("--countries", default="", help="experts: comma-separated country codes, e.g. CN,TH")
+@click.option("--lead", is_flag=True, help="staff lead (may reassign tasks)")
+def create_user(username: str, role: str, display_name: str, password: str, email: str | None, countries: str,
+                lead: bool) -> None:  # fmt: skip
+    user = User(username=username, role=role, display_name=display_name, email=email, countries_csv=countries)
+    user.is_lead = lead
+    user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    click.echo(f"created {username} ({role})")
+
+
+@click.command("token")
+@click.argument("username")
+def token(username: str) -> None:
+    """Issue a new API token for a user (the old one stops working)."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"no such user: {username}")
+    value = issue_token(user)
+    db.session.commit()
+    click.echo(value)
+
+
+@click.command("seed-demo")
+@click.option("--at", "at", default="2025-09-01T10:00:00+09:00", help="the demo date (inside FY2025's window)")
+def seed_demo(at: str) -> None:
+    """Create demo users (one per role) and demo cases; prints the accounts. Safe to run twice."""
+    from .demo import seed
+
+    for line in seed(datetime.fromisoformat(at)):
+        click.echo(line)

@@ -1,0 +1,57 @@
+"""Display names for codes kept in data (stages, statuses, reasons), in one place."""
+
+from flask_babel import lazy_gettext as _l
+
+STAGE_LABELS = {
+    "receipt": _l("受領確認"),
+    "hearing": _l("ヒアリング"),
+    "adoption": _l("採否"),
+    "forms": _l("様式提出"),
+    "briefing": _l("専門家説明"),
+    "plan": _l("実施内容の確定"),
+    "service": _l("サービス提供"),
+    "follow_up": _l("フォローアップ"),
+    "publicity": _l("広報"),
+    "completed": _l("支援完了"),
+    "rejected": _l("不採択"),
+    "ineligible": _l("不採択（要件外）"),
+}
+
+STATUS_LABELS = {
+    "active": _l("支援中"),
+    "ineligible": _l("不採択（要件外）"),
+    "rejected": _l("不採択"),
+    "completed": _l("完了"),
+}
+
+# Codes produced by workflows/dmn/eligibility.dmn.
+INELIGIBLE_REASON_LABELS = {
+    "site_required": _l("対象国に現地法人・工場・駐在員事務所を有していません（この年度は設立予定の企業は対象外です）。"),
+    "no_domestic_experience": _l("日本企業において、国内の営業秘密管理体制構築の経験がありません。"),
+    "site_consent_missing": _l("日本側からの申請ですが、現地拠点が本サービスを受けることを希望していません。"),
+    "not_willing": _l("営業秘密管理体制の整備に積極的に取り組む意思が確認できません。"),
+    "no_publicity_consent": _l("事業終了後の広報（事例紹介など）への協力に同意していません。"),
+    "prior_use_before_open_date": _l(
+        "2019年度以降に同地域で20時間以上の利用があるため、受け付けは%(date)sからです（申込書受領日がそれより前です）。"
+    ),
+}
+
+CLOSED_REASON_LABELS = {
+    "completed": _l("支援完了"),
+    "support_period_ended": _l("支援期間の終了により終了"),
+}
+
+ROLE_LABELS = {
+    "staff": _l("ジェトロ担当者"),
+    "expert": _l("現地専門家"),
+    "applicant": _l("申請企業"),
+    "designer": _l("プロセス設計者"),
+    "admin": _l("管理者"),
+}
+
+
+def reason_text(code: str, prior_use_accept_from: str | None = None) -> str:
+    label = INELIGIBLE_REASON_LABELS.get(code)
+    if label is None:
+        return code
+    return str(label) % {"date": prior_use_accept_from or ""} if "%(date)s" in str(label) else str(label)

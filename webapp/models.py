@@ -1,0 +1,344 @@
+"""Database models (SQLAlchemy 2 typed mappings). Schema changes go through Alembic migrations."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from flask_login import UserMixin
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from workflows.clock import clock
+
+from .extensions import db
+
+_hasher = PasswordHasher()
+
+
+def utcnow() -> datetime:
+    return clock.now()
+
+
+def _enum_check(column: str, values: type[enum.Enum]) -> CheckConstraint:
+    allowed = ", ".join(f"'{v.value}'" for v in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=f"ck_{column}_allowed")
+
+
+class Role(enum.StrEnum):
+    STAFF = "staff"
+    EXPERT = "expert"
+    APPLICANT = "applicant"
+    DESIGNER = "designer"
+    ADMIN = "admin"
+
+
+class CaseStatus(enum.StrEnum):
+    ACTIVE = "active"
+    INELIGIBLE = "ineligible"
+    REJECTED = "rejected"
+    COMPLETED = "completed"
+
+
+class TaskStatus(enum.StrEnum):
+    OPEN = "open"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class EmailStatus(enum.StrEnum):
+    PENDING = "pending"  # written in the transaction, not yet handed to SMTP
+    SENT = "sent"
+    KEPT = "kept"  # no SMTP configured: kept in the outbox
+    FAILED = "failed"
+
+
+class Company(db.Model):
+    __tablename__ = "company"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    corporate_number: Mapped[str | None] = mapped_column(String(13), index=True)
+    hq_address: Mapped[str | None] = mapped_column(String(300))
+    representative: Mapped[str | None] = mapped_column(String(200))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    contact_name: Mapped[str | None] = mapped_column(String(100))
+    contact_email: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+    __table_args__ = (_enum_check("role", Role),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    is_lead: Mapped[bool] = mapped_column(default=False)  # staff lead: may reassign tasks
+    countries_csv: Mapped[str] = mapped_column(String(100), default="")  # experts: assigned countries
+    company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id"))
+    api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    company: Mapped[Company | None] = relationship()
+
+    @property
+    def countries(self) -> tuple[str, ...]:
+        return tuple(c for c in self.countries_csv.split(",") if c)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = _hasher.hash(password)
+
+    def check_password(self, password: str) -> bool:
+        try:
+            return _hasher.verify(self.password_hash, password)
+        except (VerifyMismatchError, InvalidHashError):
+            return False
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+
+class ProcessVersion(db.Model):
+    """A deployed process version: its spec is stored once here, never inside instances."""
+
+    __tablename__ = "process_version"
+    __table_args__ = (UniqueConstraint("process_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int]
+    source_hash: Mapped[str] = mapped_column(String(64))
+    sources_json: Mapped[str] = mapped_column(Text)  # {"file name": "xml text"} of the deployed files
+    spec_json: Mapped[str] = mapped_column(Text)
+    user_tasks_json: Mapped[str] = mapped_column(Text)
+    deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    @property
+    def sources(self) -> dict[str, str]:
+        return json.loads(self.sources_json)
+
+
+class EditionState(db.Model):
+    """One row per edition: the adoption counter, locked while adopting so the quota holds."""
+
+    __tablename__ = "edition_state"
+    edition: Mapped[str] = mapped_column(String(20), primary_key=True)
+    adopted_count: Mapped[int] = mapped_column(default=0)
+    next_case_seq: Mapped[int] = mapped_column(default=1)
+
+
+class Case(db.Model):
+    __tablename__ = "support_case"
+    __table_args__ = (_enum_check("status", CaseStatus), Index("ix_case_edition_received", "edition", "received_on", "id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(30), unique=True)
+    edition: Mapped[str] = mapped_column(String(20))
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    received_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(20), default=CaseStatus.ACTIVE.value)
+    stage: Mapped[str] = mapped_column(String(30), default="receipt", index=True)
+    application_json: Mapped[str] = mapped_column(Text, default="{}")
+    ineligible_reasons_json: Mapped[str] = mapped_column(Text, default="[]")
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    adopted_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    company: Mapped[Company] = relationship()
+    countries: Mapped[list[CaseCountry]] = relationship(
+        back_populates="case", order_by="CaseCountry.position", cascade="all, delete-orphan"
+    )
+
+    @property
+    def application(self) -> dict[str, Any]:
+        return json.loads(self.application_json)
+
+    @property
+    def ineligible_reasons(self) -> list[str]:
+        return json.loads(self.ineligible_reasons_json)
+
+    @property
+    def country_codes(self) -> list[str]:
+        return [c.country for c in self.countries]
+
+
+class CaseCountry(db.Model):
+    __tablename__ = "case_country"
+    __table_args__ = (UniqueConstraint("case_id", "country"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("support_case.id"))
+    country: Mapped[str] = mapped_column(String(4), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    hour_cap: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    estimated_hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    closed_reason: Mapped[str | None] = mapped_column(String(40))
+    closed_at: Mapped[datetime | None]
+
+    case: Mapped[Case] = relationship(back_populates="countries")
+
+
+class ProcessInstance(db.Model):
+    __tablename__ = "process_instance"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("support_case.id"), unique=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    state_json: Mapped[str] = mapped_column(Text)
+    serializer_version: Mapped[str] = mapped_column(String(10))
+    lock_version: Mapped[int] = mapped_column(default=1)  # compare-and-set on every save
+    status: Mapped[str] = mapped_column(String(20), default="running")
+    next_timer_due: Mapped[datetime | None] = mapped_column(index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    process_version: Mapped[ProcessVersion] = relationship()
+    case: Mapped[Case] = relationship()
+
+
+class HumanTask(db.Model):
+    """One row per ready user task, kept in step with the engine in the same transaction."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (
+        _enum_check("status", TaskStatus),
+        Index("ix_human_task_inbox", "status", "role", "created_at"),
+        Index("ix_human_task_assignee", "status", "assignee_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("support_case.id"), index=True)
+    engine_task_id: Mapped[str] = mapped_column(String(36), index=True)
+    element_id: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    form_key: Mapped[str] = mapped_column(String(50))
+    stage: Mapped[str] = mapped_column(String(30))
+    role: Mapped[str] = mapped_column(String(20))
+    country: Mapped[str | None] = mapped_column(String(4))
+    edition: Mapped[str] = mapped_column(String(20))
+    company_name: Mapped[str] = mapped_column(String(200))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    status: Mapped[str] = mapped_column(String(20), default=TaskStatus.OPEN.value)
+    due_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    draft_json: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
+
+
+class HoursEntry(db.Model):
+    """The hours ledger: counted per company per country; travel is recorded but not counted."""
+
+    __tablename__ = "hours_entry"
+    __table_args__ = (Index("ix_hours_company_country", "company_id", "country"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("support_case.id"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    country: Mapped[str] = mapped_column(String(4))
+    work_date: Mapped[date]
+    activity: Mapped[str] = mapped_column(String(30))
+    hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    counted: Mapped[bool]
+    note: Mapped[str | None] = mapped_column(String(500))
+    expert_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    expert: Mapped[User] = relationship()
+
+
+class Attachment(db.Model):
+    __tablename__ = "attachment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("support_case.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # sealed_application, form1, form2
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("support_case.id"), index=True)
+    action: Mapped[str] = mapped_column(String(50))
+    detail: Mapped[str | None] = mapped_column(Text)
+    before_json: Mapped[str | None] = mapped_column(Text)
+    after_json: Mapped[str | None] = mapped_column(Text)
+    on_behalf: Mapped[bool] = mapped_column(default=False)
+
+    actor: Mapped[User | None] = relationship()
+
+
+class OutboxEmail(db.Model):
+    __tablename__ = "outbox_email"
+    __table_args__ = (_enum_check("status", EmailStatus),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("support_case.id"), index=True)
+    template: Mapped[str] = mapped_column(String(50))
+    to_addr: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default=EmailStatus.PENDING.value, index=True)
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class CaseStudy(db.Model):
+    """A publicity case study; the company is anonymised unless it consented to be named."""
+
+    __tablename__ = "case_study"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("support_case.id"), unique=True)
+    published: Mapped[bool] = mapped_column(default=False)
+    named: Mapped[bool] = mapped_column(default=False)
+    content_json: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime | None]
+
+    case: Mapped[Case] = relationship()
+
+    @property
+    def content(self) -> dict[str, Any]:
+        return json.loads(self.content_json)
+
+
+class SavedFilter(db.Model):
+    __tablename__ = "saved_filter"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    query_json: Mapped[str] = mapped_column(Text)
+    shared: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    owner: Mapped[User] = relationship()

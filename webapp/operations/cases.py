@@ -1,0 +1,116 @@
+"""Application intake and the case-level rules (intake window, quota)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from workflows.editions import Edition, get_edition
+
+from ..extensions import db
+from ..models import Case, CaseCountry, Company, EditionState, User, utcnow
+from ..permissions import can_register_application
+from .attachments import store_upload
+from .audit import record
+from .errors import Conflict, Forbidden, Invalid
+from .notifications import dispatch
+from .process import start_instance
+
+COMPANY_FIELDS = ("name", "name_en", "corporate_number", "hq_address", "representative", "industry")
+
+
+def edition_state(code: str, *, for_update: bool = False) -> EditionState:
+    query = select(EditionState).where(EditionState.edition == code)
+    if for_update:
+        query = query.with_for_update()
+    state = db.session.scalars(query).first()
+    if state is None:
+        state = EditionState(edition=code, adopted_count=0, next_case_seq=1)
+        db.session.add(state)
+        db.session.flush()
+    return state
+
+
+def intake_closed_reason(edition: Edition) -> str | None:
+    """Why an edition takes no more applications now, or None while it is open."""
+    today = utcnow().astimezone(edition.support_period_end.tzinfo).date()
+    if today < edition.announced_on:
+        return _("%(program)sの募集は%(date)sに開始します。", program=edition.name_ja, date=edition.announced_on)
+    if utcnow() > edition.support_period_end:
+        return _("%(program)sは支援期間が終了しました。", program=edition.name_ja)
+    if edition_state(edition.code).adopted_count >= edition.planned_adoptions:
+        return _(
+            "%(program)sは予定採択件数（%(count)d件）に達したため、お申し込みを締め切りました。",
+            program=edition.name_ja,
+            count=edition.planned_adoptions,
+        )
+    return None
+
+
+def register_application(actor: User, data: dict[str, Any], uploads: dict) -> Case:
+    """Registers a received application and starts its process; one transaction."""
+    if not can_register_application(actor):
+        raise Forbidden(_("申込書を登録できるのはジェトロ担当者のみです。"))
+    edition = get_edition(data["edition"])
+    if edition is None:
+        raise Invalid(_("年度を選択してください。"), {"edition": [_("年度を選択してください。")]})
+    closed = intake_closed_reason(edition)
+    if closed:
+        raise Conflict(closed)
+    company = Company(name=data["company_name"], contact_name=data.get("contact_name"))
+    company.contact_email = data.get("contact_email")
+    for field in COMPANY_FIELDS[1:]:
+        setattr(company, field, data.get(field) or data.get(f"company_{field}"))
+    state = edition_state(edition.code, for_update=True)
+    case = Case(
+        number=f"{edition.code}-{state.next_case_seq:04d}",
+        edition=edition.code,
+        company=company,
+        received_on=_as_date(data["received_on"]),
+        application_json=json.dumps(data, ensure_ascii=False, default=str),
+        created_by_id=actor.id,
+    )
+    state.next_case_seq += 1
+    for position, code in enumerate(data["countries"]):
+        case.countries.append(CaseCountry(country=code, position=position, hour_cap=edition.hour_cap(code)))
+    db.session.add(case)
+    db.session.flush()
+    for kind, upload in uploads.items():
+        store_upload(case, kind, upload, actor)
+    row, _instance, messages = start_instance(case, _process_data(case, edition, data))
+    dispatch(case, messages)
+    record(actor, case, "application_registered", after={"number": case.number, "countries": case.country_codes})
+    return case
+
+
+def _process_data(case: Case, edition: Edition, data: dict[str, Any]) -> dict[str, Any]:
+    """What the diagram needs: edition figures, countries, and the application's answers as prefill."""
+    prefill = {
+        key: data.get(key)
+        for key in (
+            "site_type",
+            "domestic_experience",
+            "applied_by_japan_side",
+            "site_wants_service",
+            "publicity_consent",
+            "prior_use_hours",
+        )
+    }
+    prefill["site_status"] = "planned" if data.get("site_type") == "planned" else "existing"
+    return {
+        **edition.process_data(),
+        **prefill,
+        "case_number": case.number,
+        "company_name": case.company.name,
+        "countries": case.country_codes,
+        "received_on": case.received_on.isoformat(),
+    }
+
+
+def _as_date(value: Any):  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    return value if isinstance(value, date) else date.fromisoformat(str(value))

@@ -1,0 +1,78 @@
+"""What the application does with the messages the diagram throws (emails and records)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+
+from workflows.editions import get_edition
+from workflows.engine import ThrownMessage
+
+from ..labels import reason_text
+from ..mail import queue_email
+from ..models import Case, CaseStatus, utcnow
+from .audit import record
+
+
+def _period_end(case: Case) -> str:
+    edition = get_edition(case.edition)
+    return f"{edition.support_period_end:%Y年%-m月%-d日}" if edition else ""
+
+
+def _email(template: str) -> Callable[[Case, ThrownMessage], None]:
+    def send(case: Case, message: ThrownMessage) -> None:
+        to_addr = case.company.contact_email
+        if not to_addr:
+            record(None, case, "email_skipped", detail=f"{template}: no contact email")
+            return
+        queue_email(
+            template,
+            to_addr,
+            case,
+            edition=get_edition(case.edition),
+            period_end=_period_end(case),
+            reasons=_reasons(case),
+        )
+        record(None, case, "email_queued", detail=template)
+
+    return send
+
+
+def _reasons(case: Case) -> list[str]:
+    edition = get_edition(case.edition)
+    accept_from = edition.prior_use.accept_from.strftime("%Y年%-m月%-d日") if edition and edition.prior_use else None
+    reasons = [reason_text(code, accept_from) for code in case.ineligible_reasons]
+    return reasons + ([case.decision_reason] if case.decision_reason else [])
+
+
+def _service_closed(case: Case, message: ThrownMessage) -> None:
+    payload = message.payload or {}
+    for country in case.countries:
+        if country.country == payload.get("country"):
+            country.closed_reason = payload.get("closed_reason")
+            country.closed_at = utcnow()
+    record(None, case, "service_closed", after=payload)
+
+
+def _rejected(case: Case, message: ThrownMessage) -> None:
+    case.ineligible_reasons_json = json.dumps((message.payload or {}).get("ineligible_reasons", []))
+    case.status = CaseStatus.INELIGIBLE.value if case.ineligible_reasons else CaseStatus.REJECTED.value
+    _email("rejection_notice")(case, message)
+
+
+HANDLERS: dict[str, Callable[[Case, ThrownMessage], None]] = {
+    "receipt_confirmation": _email("receipt_confirmation"),
+    "adoption_notice": _email("adoption_notice"),
+    "rejection_notice": _rejected,
+    "forms_reminder": _email("forms_reminder"),
+    "service_closed": _service_closed,
+}
+
+
+def dispatch(case: Case, messages: Iterable[ThrownMessage]) -> None:
+    for message in messages:
+        handler = HANDLERS.get(message.name)
+        if handler is None:
+            record(None, case, "message_unhandled", detail=message.name)
+        else:
+            handler(case, message)

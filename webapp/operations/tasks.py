@@ -1,0 +1,243 @@
+"""Human tasks: claim, unclaim, reassign, draft, complete. Each is one transaction."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from forms import TaskContext, TaskForm, build_form
+from workflows.editions import get_edition
+from workflows.engine import ProcessRuntimeError, TaskNotReady
+
+from ..extensions import db
+from ..models import Attachment, Case, CaseStatus, HumanTask, ProcessInstance, Role, TaskStatus, User, utcnow
+from ..permissions import acts_on_behalf, can_act_on_task, can_view_case
+from .attachments import store_upload
+from .audit import record
+from .cases import edition_state
+from .errors import Conflict, Forbidden, Invalid, NotFound
+from .notifications import dispatch
+from .process import restore, save_instance
+from .publicity import save_case_study
+
+
+def get_task(user: User, task_id: int) -> HumanTask:
+    task = db.session.get(HumanTask, task_id)
+    if task is None or not can_view_case(user, task.case) or not _may_see_task(user, task):
+        raise NotFound(_("タスクが見つかりません。"))
+    return task
+
+
+def _may_see_task(user: User, task: HumanTask) -> bool:
+    if user.role in (Role.STAFF, Role.ADMIN):
+        return True
+    return can_act_on_task(user, task)
+
+
+def _require_open(task: HumanTask) -> None:
+    if task.status == TaskStatus.COMPLETED.value:
+        who = task.completed_by.display_name if task.completed_by else _("システム")
+        raise Conflict(_("このタスクは%(who)sさんが既に完了しています。", who=who))
+    if task.status != TaskStatus.OPEN.value:
+        raise Conflict(_("このタスクは既に終了しています（支援期間の終了など）。"))
+
+
+def _require_actor(user: User, task: HumanTask) -> None:
+    if not can_act_on_task(user, task):
+        raise Forbidden(_("このタスクを処理する権限がありません。"))
+
+
+def task_context(task: HumanTask, data: dict[str, Any] | None = None) -> TaskContext:
+    case = task.case
+    edition = get_edition(case.edition)
+    cap = next((c.hour_cap for c in case.countries if c.country == task.country), None)
+    return TaskContext(
+        edition=edition,
+        country=task.country,
+        hour_cap=Decimal(cap) if cap is not None else None,
+        countries=tuple(case.country_codes),
+        task_data=data or {},
+    )
+
+
+def task_form(task: HumanTask, formdata: MultiDict | None = None, *, csrf: bool = True) -> TaskForm:
+    prefill = json.loads(task.draft_json) if task.draft_json else {}
+    return build_form(task.form_key, context=task_context(task), formdata=formdata, data=prefill, csrf=csrf)
+
+
+# ---------------------------------------------------------------- claiming
+
+
+def claim(user: User, task_id: int) -> HumanTask:
+    task = get_task(user, task_id)
+    _require_actor(user, task)
+    _require_open(task)
+    if task.assignee_id not in (None, user.id):
+        raise Conflict(_("このタスクは%(who)sさんが担当しています。", who=task.assignee.display_name))
+    _set_assignee(user, task, user)
+    return task
+
+
+def unclaim(user: User, task_id: int) -> HumanTask:
+    task = get_task(user, task_id)
+    _require_open(task)
+    if task.assignee_id != user.id and not user.is_lead:
+        raise Forbidden(_("担当を外せるのは担当者本人かリーダーのみです。"))
+    _set_assignee(user, task, None)
+    return task
+
+
+def reassign(user: User, task_id: int, assignee: User) -> HumanTask:
+    task = get_task(user, task_id)
+    if not (user.role == Role.STAFF and user.is_lead):
+        raise Forbidden(_("担当の割り当てができるのはジェトロのリーダーのみです。"))
+    _require_open(task)
+    if not can_act_on_task(assignee, task):
+        raise Invalid(_("%(who)sさんはこのタスクを処理できません。", who=assignee.display_name))
+    _set_assignee(user, task, assignee)
+    return task
+
+
+def _set_assignee(actor: User, task: HumanTask, assignee: User | None) -> None:
+    before = task.assignee.username if task.assignee else None
+    # Conditional update: a concurrent claim by someone else loses with a clear message.
+    result = db.session.execute(
+        HumanTask.__table__.update()
+        .where(HumanTask.id == task.id, HumanTask.status == TaskStatus.OPEN.value)
+        .where(HumanTask.assignee_id.is_(None) if task.assignee_id is None else HumanTask.assignee_id == task.assignee_id)
+        .values(assignee_id=assignee.id if assignee else None)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise Conflict(_("このタスクは他の人が同時に更新しました。画面を再読み込みしてください。"))
+    db.session.expire(task)
+    action = "task_claimed" if assignee is actor else "task_unclaimed" if assignee is None else "task_reassigned"
+    after = assignee.username if assignee else None
+    record(actor, task.case, action, detail=task.title, before=before, after=after)
+    db.session.commit()
+
+
+def save_draft(user: User, task_id: int, formdata: MultiDict) -> HumanTask:
+    task = get_task(user, task_id)
+    _require_actor(user, task)
+    _require_open(task)
+    form = task_form(task, formdata)
+    draft = {name: field.data for name, field in form._fields.items() if name != "csrf_token" and field.type != "FileField"}
+    task.draft_json = json.dumps(draft, ensure_ascii=False, default=str)
+    db.session.commit()
+    return task
+
+
+# ---------------------------------------------------------------- completing
+
+
+def complete(user: User, task_id: int, formdata: MultiDict, *, csrf: bool = True) -> HumanTask:
+    """Validates the task's form and completes it; one transaction, conditional on the instance version."""
+    task = get_task(user, task_id)
+    _require_actor(user, task)
+    _require_open(task)
+    form = build_form(task.form_key, context=task_context(task), formdata=formdata, csrf=csrf)
+    if not form.validate():
+        raise Invalid(_("入力内容を確認してください。"), {k: [str(e) for e in v] for k, v in form.errors.items()})
+    data = form.to_task_data()
+    row = db.session.get(ProcessInstance, task.instance_id)
+    try:
+        _before_complete(task, data, form.uploads())
+        instance = restore(row)
+        messages = instance.complete(task.engine_task_id, data)
+    except TaskNotReady as exc:
+        db.session.rollback()
+        raise Conflict(_("このタスクは既に処理されています。画面を再読み込みしてください。")) from exc
+    except ProcessRuntimeError as exc:
+        db.session.rollback()
+        raise Invalid(_("処理中にエラーが発生しました（%(element)s）：%(error)s", element=exc.element, error=exc)) from exc
+    on_behalf = acts_on_behalf(user, task)
+    _mark_completed(task, user)
+    save_instance(row, instance)
+    for field, upload in form.uploads().items():
+        store_upload(task.case, field, upload, user)
+    _after_complete(task, data)
+    dispatch(task.case, messages)
+    if instance.completed and task.case.status == CaseStatus.ACTIVE.value:
+        task.case.status = CaseStatus.COMPLETED.value
+        task.case.stage = "completed"
+    record(user, task.case, "task_completed", detail=task.title, after=data, on_behalf=on_behalf)
+    db.session.commit()
+    return task
+
+
+def _mark_completed(task: HumanTask, user: User) -> None:
+    result = db.session.execute(
+        HumanTask.__table__.update()
+        .where(HumanTask.id == task.id, HumanTask.status == TaskStatus.OPEN.value)
+        .values(status=TaskStatus.COMPLETED.value, completed_at=utcnow(), completed_by_id=user.id, draft_json=None)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise Conflict(_("このタスクは既に処理されています。画面を再読み込みしてください。"))
+    db.session.expire(task)
+
+
+def _before_complete(task: HumanTask, data: dict[str, Any], uploads: dict[str, Any]) -> None:
+    """Rules that need the database: the sealed PDF, first come first served, the quota."""
+    if task.form_key == "receipt_confirmation" and "sealed_pdf" not in uploads:
+        _require_sealed_pdf(task)
+    if task.form_key == "adoption_decision" and data.get("decision") == "adopt":
+        _take_adoption_place(task.case)
+
+
+def _require_sealed_pdf(task: HumanTask) -> None:
+    has_pdf = db.session.scalar(
+        select(Attachment.id).where(Attachment.case_id == task.case_id, Attachment.kind == "sealed_application").limit(1)
+    )
+    if not has_pdf:
+        message = _("捺印済みの申込書PDFが添付されていません。PDFを添付してください。")
+        raise Invalid(message, {"sealed_pdf": [message]})
+
+
+def _take_adoption_place(case: Case) -> None:
+    edition = get_edition(case.edition)
+    assert edition is not None
+    state = edition_state(edition.code, for_update=True)
+    if state.adopted_count >= edition.planned_adoptions:
+        raise Conflict(
+            _(
+                "予定採択件数（%(count)d件）に達しているため、これ以上採択できません。",
+                count=edition.planned_adoptions,
+            )
+        )
+    earlier = db.session.scalar(
+        select(Case.number)
+        .join(HumanTask, HumanTask.case_id == Case.id)
+        .where(
+            Case.edition == case.edition,
+            HumanTask.status == TaskStatus.OPEN.value,
+            HumanTask.form_key == "adoption_decision",
+            (Case.received_on < case.received_on) | ((Case.received_on == case.received_on) & (Case.id < case.id)),
+        )
+        .order_by(Case.received_on, Case.id)
+        .limit(1)
+    )
+    if earlier:
+        raise Conflict(
+            _("申込順に採否を決定します。先に受領した案件 %(number)s の採否を決定してください。", number=earlier)
+        )
+    state.adopted_count += 1
+    case.adopted_at = utcnow()
+
+
+def _after_complete(task: HumanTask, data: dict[str, Any]) -> None:
+    case = task.case
+    if task.form_key == "adoption_decision" and data.get("decision") == "reject":
+        case.decision_reason = data.get("reason")
+    if task.form_key == "expert_briefing":
+        for country in case.countries:
+            if country.country == task.country:
+                country.estimated_hours = Decimal(str(data.get("estimated_hours")))
+    if task.form_key == "publicity":
+        save_case_study(case, data)

@@ -1,0 +1,188 @@
+"""Read models shared by the pages and the API: inbox queries, case detail, JSON shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from workflows.editions import Edition, get_edition
+
+from .extensions import db
+from .labels import CLOSED_REASON_LABELS, STAGE_LABELS, reason_text
+from .models import AuditEvent, Case, HumanTask, TaskStatus, User, utcnow
+from .operations.cases import edition_state, intake_closed_reason
+from .operations.errors import NotFound
+from .operations.hours import hours_summary
+from .permissions import can_view_case, visible_tasks_clause
+
+SORTS = {
+    "due": (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id),
+    "created": (HumanTask.created_at, HumanTask.id),
+    "-created": (HumanTask.created_at.desc(), HumanTask.id.desc()),
+    "company": (HumanTask.company_name, HumanTask.id),
+    "stage": (HumanTask.stage, HumanTask.id),
+}
+NEAR_DUE = timedelta(days=3)
+
+
+def inbox_filters(user: User, args: Mapping[str, str]) -> list[Any]:
+    """The WHERE clauses for an inbox request (one place for the page and the API)."""
+    clauses: list[Any] = [visible_tasks_clause(user)]
+    status = args.get("status", "open")
+    if status in {s.value for s in TaskStatus}:
+        clauses.append(HumanTask.status == status)
+    if args.get("mine") in ("1", "true"):
+        clauses.append(HumanTask.assignee_id == user.id)
+    if args.get("unclaimed") in ("1", "true"):
+        clauses.append(HumanTask.assignee_id.is_(None))
+    for name, column in (("role", HumanTask.role), ("country", HumanTask.country), ("stage", HumanTask.stage),
+                         ("edition", HumanTask.edition)):  # fmt: skip
+        if args.get(name):
+            clauses.append(column == args[name])
+    if args.get("case"):
+        ref = args["case"]
+        clauses.append(HumanTask.case_id == int(ref) if ref.isdigit() else HumanTask.case.has(Case.number == ref))
+    if args.get("q"):
+        clauses.append(HumanTask.company_name.contains(args["q"]))
+    now = utcnow()
+    if args.get("due") == "overdue":
+        clauses.append(HumanTask.due_at < now)
+    elif args.get("due") == "soon":
+        clauses.append(HumanTask.due_at.between(now, now + NEAR_DUE))
+    return clauses
+
+
+def inbox_query(user: User, args: Mapping[str, str], *, page: int = 1, per_page: int = 50) -> tuple[list[HumanTask], int]:
+    clauses = inbox_filters(user, args)
+    total = db.session.scalar(select(func.count(HumanTask.id)).where(*clauses)) or 0
+    order = SORTS.get(args.get("sort", "due"), SORTS["due"])
+    rows = db.session.scalars(
+        select(HumanTask).where(*clauses).order_by(*order).offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return list(rows), total
+
+
+def due_state(task: HumanTask) -> str | None:
+    if task.due_at is None or task.status != TaskStatus.OPEN.value:
+        return None
+    now = utcnow()
+    if task.due_at < now:
+        return "overdue"
+    return "soon" if task.due_at < now + NEAR_DUE else None
+
+
+def task_json(task: HumanTask) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "case_id": task.case_id,
+        "case_number": task.case.number,
+        "company": task.company_name,
+        "edition": task.edition,
+        "title": task.title,
+        "element_id": task.element_id,
+        "form_key": task.form_key,
+        "stage": task.stage,
+        "stage_label": str(STAGE_LABELS.get(task.stage, task.stage)),
+        "role": task.role,
+        "country": task.country,
+        "status": task.status,
+        "assignee": task.assignee.username if task.assignee else None,
+        "due_at": task.due_at.isoformat() if task.due_at else None,
+        "due_state": due_state(task),
+        "created_at": task.created_at.isoformat(),
+        "completed_at": task.completed_at.isoformat() if task.completed_at else None,
+        "completed_by": task.completed_by.username if task.completed_by else None,
+    }
+
+
+def find_case(user: User, ref: str) -> Case:
+    query = select(Case).where(Case.id == int(ref)) if ref.isdigit() else select(Case).where(Case.number == ref)
+    case = db.session.scalar(query)
+    if case is None or not can_view_case(user, case):
+        raise NotFound(_("案件が見つかりません。"))
+    return case
+
+
+def case_history(case: Case) -> list[AuditEvent]:
+    query = select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.at, AuditEvent.id)
+    return list(db.session.scalars(query))
+
+
+def case_detail(user: User, case: Case) -> dict[str, Any]:
+    edition = get_edition(case.edition)
+    accept_from = edition.prior_use.accept_from.isoformat() if edition and edition.prior_use else None
+    visible = db.session.scalars(
+        select(HumanTask).where(HumanTask.case_id == case.id, visible_tasks_clause(user)).order_by(HumanTask.id)
+    ).all()
+    return {
+        "id": case.id,
+        "number": case.number,
+        "edition": case.edition,
+        "company": case.company.name,
+        "received_on": case.received_on.isoformat(),
+        "status": case.status,
+        "stage": case.stage,
+        "stage_label": str(STAGE_LABELS.get(case.stage, case.stage)),
+        "adopted_at": case.adopted_at.isoformat() if case.adopted_at else None,
+        "countries": case.country_codes,
+        "ineligible_reasons": [{"code": c, "message": reason_text(c, accept_from)} for c in case.ineligible_reasons],
+        "decision_reason": case.decision_reason,
+        "tasks": [task_json(t) for t in visible],
+        "hours": [
+            {
+                "country": h.country,
+                "used": float(h.used),
+                "cap": float(h.cap),
+                "remaining": float(h.remaining),
+                "travel_not_counted": float(h.travel),
+                "closed_reason": h.closed_reason,
+                "closed_label": str(CLOSED_REASON_LABELS[h.closed_reason]) if h.closed_reason else None,
+            }
+            for h in hours_summary(case)
+        ],
+        "history": [
+            {
+                "at": e.at.isoformat(),
+                "actor": e.actor.username if e.actor else None,
+                "action": e.action,
+                "detail": e.detail,
+                "on_behalf": e.on_behalf,
+            }
+            for e in case_history(case)
+        ],
+    }
+
+
+def edition_summary(edition: Edition) -> dict[str, Any]:
+    state = edition_state(edition.code)
+    closed = intake_closed_reason(edition)
+    return {
+        "code": edition.code,
+        "name_ja": edition.name_ja,
+        "name_en": edition.name_en,
+        "countries": [
+            {"code": c.code, "name_ja": c.name_ja, "name_en": c.name_en, "hour_cap": float(c.hour_cap),
+             "training_languages": list(c.training_languages)}
+            for c in edition.countries
+        ],  # fmt: skip
+        "support_period_end": edition.support_period_end.isoformat(),
+        "planned_adoptions": edition.planned_adoptions,
+        "adopted": state.adopted_count,
+        "announced_on": edition.announced_on.isoformat(),
+        "intake_open": closed is None,
+        "intake_closed_reason": closed,
+        "prior_use": (
+            {"since_fiscal_year": edition.prior_use.since_fiscal_year,
+             "threshold_hours": float(edition.prior_use.threshold_hours),
+             "accept_from": edition.prior_use.accept_from.isoformat()}
+            if edition.prior_use else None
+        ),  # fmt: skip
+        "requires_domestic_experience": edition.requires_domestic_experience,
+        "requires_site_consent": edition.requires_site_consent,
+        "allows_planned_site": edition.allows_planned_site,
+    }
+
