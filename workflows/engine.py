@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -162,10 +163,45 @@ def _check_expression(text: str, element: str, file: str, mode: str) -> None:
 
 def _owning_element(node: etree._Element) -> str:
     while node is not None:
-        if node.get("id") and etree.QName(node).localname not in ("conditionExpression", "script"):
+        name = etree.QName(node).localname
+        if node.get("id") and name not in ("conditionExpression", "script") and not name.endswith("EventDefinition"):
             return str(node.get("id"))
         node = node.getparent()
     return "?"
+
+
+_SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
+_BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+# Every element whose text the engine executes as Python, and how it is parsed.
+_PYTHON_ELEMENTS = {
+    f"{_BPMN}script": "exec",
+    f"{_SPIFF}preScript": "exec",
+    f"{_SPIFF}postScript": "exec",
+    f"{_BPMN}conditionExpression": "eval",
+    f"{_BPMN}timeDate": "eval",
+    f"{_BPMN}timeDuration": "eval",
+    f"{_BPMN}timeCycle": "eval",
+    f"{_BPMN}loopCardinality": "eval",
+    f"{_BPMN}completionCondition": "eval",
+    f"{_SPIFF}messagePayload": "eval",
+}
+# DMN cells are expression fragments (" in (...)"), so they get a token check instead of a parse.
+_UNSAFE_TOKENS = re.compile(r"__|\bimport\b|\b(" + "|".join(sorted(_FORBIDDEN_CALLS)) + r")\s*\(")
+
+
+def _check_python_elements(tree: etree._ElementTree, file: str) -> None:
+    for node in tree.iter(*_PYTHON_ELEMENTS):
+        text = (node.text or "").strip()
+        if text:
+            _check_expression(text, _owning_element(node), file, _PYTHON_ELEMENTS[str(node.tag)])
+
+
+def _validate_dmn(path: Path) -> None:
+    tree = etree.parse(str(path))
+    for node in tree.iter("{*}text"):
+        match = _UNSAFE_TOKENS.search(node.text or "")
+        if match:
+            raise ProcessDefinitionError(f"decision cells may not use '{match.group(0)}'", _owning_element(node), path.name)
 
 
 def _validate_document(path: Path, known_form_keys: Iterable[str]) -> dict[str, dict[str, str]]:
@@ -173,20 +209,19 @@ def _validate_document(path: Path, known_form_keys: Iterable[str]) -> dict[str, 
     file = path.name
     tree = etree.parse(str(path))
     keys = set(known_form_keys)
-    for expr in tree.iterfind(".//bpmn:conditionExpression", _BPMN_NS):
-        _check_expression((expr.text or "").strip(), _owning_element(expr), file, "eval")
-    for script in tree.iterfind(".//bpmn:script", _BPMN_NS):
-        _check_expression(script.text or "", _owning_element(script), file, "exec")
+    _check_python_elements(tree, file)
     for lane in tree.iterfind(".//bpmn:lane", _BPMN_NS):
         if lane.get("name") not in LANE_ROLES:
             raise ProcessDefinitionError(
                 f"lane name '{lane.get('name')}' is not mapped to a role (known: {', '.join(LANE_ROLES)})",
                 lane.get("id"), file,
             )  # fmt: skip
+    # The diagram's lanes, read here because SpiffWorkflow gives an embedded subprocess's children its lane.
+    lane_of = {ref.text: lane.get("name") for lane in tree.iterfind(".//bpmn:lane", _BPMN_NS)
+               for ref in lane.iterfind("bpmn:flowNodeRef", _BPMN_NS)}  # fmt: skip
     tasks: dict[str, dict[str, str]] = {}
-    spiff = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
     for task in tree.iterfind(".//bpmn:userTask", _BPMN_NS):
-        props = {p.get("name"): p.get("value") for p in task.iter(f"{spiff}property")}
+        props = {p.get("name"): p.get("value") for p in task.iter(f"{_SPIFF}property")}
         tid = str(task.get("id"))
         if not props.get("formKey"):
             raise ProcessDefinitionError("user task has no formKey property", tid, file)
@@ -194,7 +229,14 @@ def _validate_document(path: Path, known_form_keys: Iterable[str]) -> dict[str, 
             raise ProcessDefinitionError(f"unknown form key '{props['formKey']}'", tid, file)
         if not props.get("stage"):
             raise ProcessDefinitionError("user task has no stage property", tid, file)
-        tasks[tid] = {"form_key": props["formKey"], "stage": props["stage"], "name": task.get("name") or tid}
+        if lane_of.get(tid) not in LANE_ROLES:
+            raise ProcessDefinitionError("user task is not in a lane (put it in a lane of its pool)", tid, file)
+        tasks[tid] = {
+            "form_key": props["formKey"],
+            "stage": props["stage"],
+            "name": task.get("name") or tid,
+            "lane": str(lane_of[tid]),
+        }
     return tasks
 
 
@@ -216,6 +258,8 @@ def parse_definition(
         except etree.XMLSyntaxError as exc:
             raise ProcessDefinitionError(f"not well-formed XML: {exc}", None, path.name) from exc
         user_tasks.update(_validate_document(path, keys))
+    for path in dmn_files:
+        _validate_dmn(path)
     try:
         parser.add_dmn_files([str(p) for p in dmn_files])
         spec = parser.get_spec(process_id)
@@ -283,10 +327,20 @@ class Instance:
         return cls(definition, workflow)
 
     def dump(self) -> str:
-        state = _serializer.to_dict(self.workflow)
-        state.pop("spec", None)
-        state.pop("subprocess_specs", None)
-        return json.dumps(state)
+        """The instance state as JSON, without the spec (stored once per version).
+
+        Mirrors BpmnWorkflowSerializer.serialize_json (private attributes; SpiffWorkflow is pinned
+        exactly) so that dates and Decimals in task data go through the registered converters.
+        """
+        registry = _serializer.registry
+        registry._encoder_mode = True
+        try:
+            state = _serializer.to_dict(self.workflow)
+            state.pop("spec", None)
+            state.pop("subprocess_specs", None)
+            return json.dumps(state, cls=_serializer._encoder_cls)
+        finally:
+            registry._encoder_mode = False
 
     # -- reading
 
@@ -305,7 +359,7 @@ class Instance:
         spec = task.task_spec
         meta = self.definition.user_tasks.get(spec.name, {})
         props = spec.extensions.get("properties", {})
-        lane = spec.lane or ""
+        lane = meta.get("lane") or spec.lane or ""
         return UserTaskInfo(
             id=str(task.id),
             name=spec.name,

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -71,10 +70,3 @@ def edited_bpmn(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return edit
-
-
-@pytest.fixture
-def bpmn_copy(tmp_path: Path) -> Path:
-    path = tmp_path / BPMN_FILE.name
-    shutil.copy(BPMN_FILE, path)
-    return path

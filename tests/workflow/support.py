@@ -91,7 +91,9 @@ class Case:
 
     # -- acting (each followed by a persisted round-trip)
 
-    def complete(self, name: str, data: dict[str, Any] | None = None, *, country: str | None = None):
+    def complete(
+        self, name: str, data: dict[str, Any] | None = None, *, country: str | None = None
+    ) -> list[ThrownMessage]:
         task = self.task(name, country)
         messages = self.instance.complete(task.id, data or {})
         self.thrown.extend(messages)

@@ -69,7 +69,12 @@ def test_adopted_case_runs_every_country_to_publicity_and_completes(start_case):
         assert briefing.data["country"] == country
         assert briefing.data["hour_cap"] == 23
 
-    expected_roles = {"ExpertBriefing": "expert", "ConfirmPlan": "staff", "DeliverService": "expert", "FollowUp": "expert"}
+    expected_roles = {
+        "ExpertBriefing": "expert",
+        "ConfirmPlan": "staff",
+        "DeliverService": "expert",
+        "FollowUp": "expert",
+    }
     # Interleave the two countries: each country's subprocess moves on independently.
     for step in COUNTRY_STEPS:
         for country in ("CN", "TH"):

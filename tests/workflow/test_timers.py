@@ -59,7 +59,8 @@ def test_forms_submitted_in_time_cancels_the_reminder(start_case):
     case = adopted_case(start_case)
     clock.set(ADOPTED_AT + dt.timedelta(days=5))
     case.complete("SubmitForms")
-    assert case.instance.next_timer_due() is None
+    # only the support-period end remains (the per-country period starts with the briefing)
+    assert case.instance.next_timer_due() == dt.datetime(2026, 2, 6, 23, 59, 59, tzinfo=JST)
 
     clock.set(ADOPTED_AT + dt.timedelta(days=30))
     assert case.fire_timers() == []
@@ -79,8 +80,8 @@ def test_support_period_end_closes_an_open_service(start_case, edition, countrie
     case = adopted_case(start_case, edition, countries)
     case.complete("SubmitForms")
     case.finish_country(done)
+    assert case.instance.next_timer_due() == period_end  # the period covers the briefing too
     case.complete("ExpertBriefing", country=open_)
-    assert case.instance.next_timer_due() is None  # no timer before the service period starts
     case.complete("ConfirmPlan", country=open_)
     service = case.task("DeliverService", open_)
     assert case.instance.next_timer_due() == period_end
@@ -149,5 +150,17 @@ def test_plan_confirmed_after_the_period_end_closes_at_once(start_case):
 
     assert [(m.name, m.payload) for m in messages] == [
         ("service_closed", {"country": "CN", "closed_reason": "support_period_ended"})
+    ]
+    assert case.ready_names() == [("Publicity", None)]
+
+
+def test_support_period_end_closes_a_country_still_at_the_briefing(start_case):
+    case = adopted_case(start_case, "FY2025", ("ID",))
+    case.complete("SubmitForms")
+    assert case.ready_names() == [("ExpertBriefing", "ID")]
+    clock.set(dt.datetime(2026, 2, 7, 0, 0, 1, tzinfo=JST))
+    messages = case.fire_timers()
+    assert [(m.name, m.payload) for m in messages] == [
+        ("service_closed", {"country": "ID", "closed_reason": "support_period_ended"})
     ]
     assert case.ready_names() == [("Publicity", None)]

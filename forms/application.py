@@ -1,0 +1,133 @@
+"""申込書: staff register a received application (the company's sealed PDF arrives by email)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms.validators import Email, StopValidation, ValidationError
+
+from forms.base import TaskForm
+from forms.choices import (
+    APPLICATION_SITE_TYPES,
+    DESIRED_SERVICES,
+    DOMESTIC_EXPERIENCE,
+    localized,
+    select_choices,
+)
+from forms.fields import (
+    CheckField,
+    ChoiceField,
+    DateInputField,
+    DecimalInputField,
+    IntegerInputField,
+    MailField,
+    MemoField,
+    MultiCheckboxField,
+    TextField,
+    nfkc,
+)
+from forms.uploads import PDF, UploadCheck
+from forms.validators import AtLeast, Required
+
+if TYPE_CHECKING:
+    from workflows.editions import Country, Edition
+
+CORPORATE_NUMBER = re.compile(r"[0-9]{13}")
+
+
+def _not_negative(what: Any) -> list[Any]:
+    return [AtLeast(0, _l("%(what)sは0以上の数値で入力してください", what=what))]
+
+
+def _countries(editions: Mapping[str, Edition]) -> dict[str, Country]:
+    """Every edition's countries; a code keeps the first edition's name."""
+    countries: dict[str, Country] = {}
+    for edition in editions.values():
+        for country in edition.countries:
+            countries.setdefault(country.code, country)
+    return countries
+
+
+class ApplicationForm(TaskForm):
+    edition = ChoiceField(_l("事業（年度）"), [Required(_l("事業（年度）を選択してください"))])
+    received_on = DateInputField(_l("申込書受領日"), [Required(_l("申込書受領日を入力してください"))])
+    company_name = TextField(_l("会社名"), [Required(_l("会社名を入力してください"))])
+    company_name_en = TextField(_l("会社名（英語）"))
+    corporate_number = TextField(_l("法人番号"), filters=[nfkc], description=_l("13桁の数字"))
+    hq_address = TextField(_l("本社所在地"))
+    representative = TextField(_l("代表者役職・氏名"))
+    capital_jpy = IntegerInputField(_l("資本金（円）"), _not_negative(_l("資本金")))
+    employees_hq = IntegerInputField(_l("従業員数（本社）"), _not_negative(_l("従業員数")))
+    employees_local = IntegerInputField(_l("従業員数（現地拠点）"), _not_negative(_l("従業員数")))
+    industry = TextField(_l("業種"))
+    is_sme = CheckField(_l("中小企業に該当する"))
+    contact_department = TextField(_l("担当部署"), [Required(_l("担当部署を入力してください"))])
+    contact_name = TextField(_l("担当者氏名"), [Required(_l("担当者氏名を入力してください"))])
+    contact_phone = TextField(_l("担当者電話番号"))
+    contact_email = MailField(
+        _l("担当者メールアドレス"),
+        [
+            Required(_l("担当者メールアドレスを入力してください")),
+            Email(_l("メールアドレスの形式が正しくありません。例: taro@example.co.jp")),
+        ],
+    )
+    countries = MultiCheckboxField(_l("対象国"), [Required(_l("対象国を1つ以上選択してください"))])
+    site_type = ChoiceField(_l("現地拠点の種類"), choices=select_choices(APPLICATION_SITE_TYPES, blank=True))
+    local_site_name = TextField(_l("現地拠点名"))
+    applied_by_japan_side = CheckField(_l("日本側から現地拠点分を申請"))
+    site_wants_service = CheckField(_l("現地拠点がサービスを希望"))
+    domestic_experience = ChoiceField(
+        _l("国内での営業秘密管理体制構築の経験"), choices=select_choices(DOMESTIC_EXPERIENCE, blank=True)
+    )
+    desired_services = MultiCheckboxField(_l("希望するサービス"), choices=select_choices(DESIRED_SERVICES))
+    training_headcount = IntegerInputField(_l("研修の想定参加人数"), _not_negative(_l("参加人数")))
+    prior_use_hours = DecimalInputField(
+        _l("2019年度以降の同地域での利用時間"),
+        _not_negative(_l("利用時間")),
+        default=Decimal(0),
+        description=_l("時間（利用がなければ0）"),
+    )
+    publicity_consent = CheckField(_l("広報への協力に同意"))
+    local_status = MemoField(_l("現地の状況・課題"))
+    sealed_pdf = FileField(_l("捺印済みの申込書（PDF）"), [UploadCheck(PDF)], description=_l("PDF形式、10MB以下"))
+
+    def bind_context(self) -> None:
+        editions = self._editions()
+        self.edition.choices = select_choices((e.code, localized(e.name_ja, e.name_en)) for e in editions.values())
+        countries = _countries(editions)
+        self.countries.choices = select_choices((c.code, localized(c.name_ja, c.name_en)) for c in countries.values())
+        if self.edition.raw_data is None and self.edition.data is None and self.context.edition:
+            self.edition.data = self.context.edition.code  # shown preselected; a post must still send it
+
+    def _editions(self) -> Mapping[str, Edition]:
+        context = self.context
+        if context.editions:
+            return context.editions
+        return {context.edition.code: context.edition} if context.edition else {}
+
+    def validate_corporate_number(self, field: Any) -> None:
+        if field.data and not CORPORATE_NUMBER.fullmatch(field.data):
+            raise ValidationError(_l("法人番号は13桁の数字で入力してください"))
+
+    def validate_countries(self, field: Any) -> None:
+        edition = self._editions().get(self.edition.data or "")
+        if edition is None:
+            return  # the edition field reports that
+        names = _countries(self._editions())
+        errors = [
+            _l(
+                "%(country)sは%(edition)sの対象国ではありません",
+                country=localized(names[code].name_ja, names[code].name_en),
+                edition=localized(edition.name_ja, edition.name_en),
+            )
+            for code in field.data
+            if code in names and code not in edition.country_codes
+        ]
+        if errors:
+            field.errors.extend(errors)  # one message per country
+            raise StopValidation()

@@ -1,0 +1,121 @@
+"""Forms for the local expert's tasks: briefing and selection, service delivery, follow-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms.validators import ValidationError
+
+from forms.base import TaskForm
+from forms.choices import CONTACT_METHODS, LANGUAGES, TRAINING_AUDIENCES, localized, select_choices
+from forms.fields import (
+    CheckField,
+    ChoiceField,
+    DateInputField,
+    DecimalInputField,
+    IntegerInputField,
+    MemoField,
+    MultiCheckboxField,
+    TextField,
+)
+from forms.validators import AtLeast, MustCheck, QuarterHours, Required, RequiredIf, format_hours
+from workflows.service_menu import MenuItem, load_service_menu
+
+AUDIENCE_LABELS = dict(TRAINING_AUDIENCES)
+
+
+def _audience_label(item: MenuItem) -> Any:
+    code = "both" if len(item.audiences) > 1 else (item.audiences or ("both",))[0]
+    return AUDIENCE_LABELS[code]
+
+
+def consultation_choices() -> list[tuple[str, Any]]:
+    return [
+        (i.code, localized(f"{i.code} {i.name_ja}", f"{i.code} {i.name_en}")) for i in load_service_menu().consultation
+    ]
+
+
+def training_choices() -> list[tuple[str, Any]]:
+    return [
+        (
+            i.code,
+            _l(
+                "%(topic)s（対象：%(audience)s）",
+                topic=localized(f"{i.code} {i.name_ja}", f"{i.code} {i.name_en}"),
+                audience=_audience_label(i),
+            ),
+        )
+        for i in load_service_menu().training
+    ]
+
+
+def _has_training(form: Any) -> bool:
+    return bool(form.training_topics.data)
+
+
+class ExpertBriefingForm(TaskForm):
+    briefing_date = DateInputField(_l("説明実施日"), [Required(_l("説明実施日を入力してください"))])
+    consultation_items = MultiCheckboxField(_l("（A）コンサルテーションの依頼内容"))
+    training_topics = MultiCheckboxField(_l("（B）研修のテーマ"))
+    training_audience = ChoiceField(
+        _l("研修の対象者"),
+        [RequiredIf(_has_training, _l("研修の対象者を選択してください"))],
+        choices=select_choices(TRAINING_AUDIENCES, blank=True),
+    )
+    training_language = ChoiceField(_l("研修の言語"), [RequiredIf(_has_training, _l("研修の言語を選択してください"))])
+    estimated_hours = DecimalInputField(
+        _l("想定時間数"),
+        [
+            Required(_l("想定時間数を入力してください")),
+            AtLeast(0, _l("想定時間数は0より大きい数値で入力してください"), exclusive=True),
+            QuarterHours(),
+        ],
+    )
+    expert_comment = MemoField(_l("専門家コメント"), description=_l("様式2（専門家コメントシート）の内容"))
+    priority_measures = MemoField(_l("優先して導入すべき対策"))
+
+    def bind_context(self) -> None:
+        self.consultation_items.choices = select_choices(consultation_choices())
+        self.training_topics.choices = select_choices(training_choices())
+        self.training_language.choices = select_choices(self._languages(), blank=True)
+        cap = self.context.effective_hour_cap()
+        if cap is not None:
+            self.estimated_hours.description = _l(
+                "1カ国あたりの上限は%(cap)s時間です（移動時間は含みません）", cap=format_hours(cap)
+            )
+
+    def _languages(self) -> list[tuple[str, Any]]:
+        country = self.context.country_info()
+        codes = country.training_languages if country else tuple(LANGUAGES)
+        return [(code, LANGUAGES.get(code, code)) for code in codes]
+
+    def validate_consultation_items(self, field: Any) -> None:
+        if not field.data and not self.training_topics.data:
+            raise ValidationError(_l("依頼内容を1つ以上選択してください"))
+
+    def validate_estimated_hours(self, field: Any) -> None:
+        cap = self.context.effective_hour_cap()
+        if field.data is not None and cap is not None and field.data > cap:
+            hours = format_hours(cap)
+            raise ValidationError(
+                _l("想定時間数が上限（%(cap)s時間）を超えています。%(cap)s時間以内にしてください。", cap=hours)
+            )
+
+
+class ServiceDeliveryForm(TaskForm):
+    service_summary = MemoField(_l("実施内容の概要"), [Required(_l("実施内容の概要を入力してください"))])
+    measures_introduced = MemoField(_l("導入された対策"))
+    training_held = CheckField(_l("研修を実施した"))
+    training_participants = IntegerInputField(
+        _l("研修の参加者数"), [AtLeast(0, _l("参加者数は0以上の整数で入力してください"))]
+    )
+    completed = CheckField(_l("サービス提供が完了した"), [MustCheck(_l("サービス提供の完了を確認してください"))])
+
+
+class FollowUpForm(TaskForm):
+    meeting_date = DateInputField(_l("フォローアップ面談日"), [Required(_l("フォローアップ面談日を入力してください"))])
+    method = ChoiceField(_l("面談の方法"), choices=select_choices(CONTACT_METHODS, blank=True))
+    attendees = TextField(_l("出席者"))
+    outcome = MemoField(_l("面談の結果"), [Required(_l("面談の結果を入力してください"))])
+    remaining_issues = MemoField(_l("残された課題"))

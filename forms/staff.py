@@ -1,0 +1,144 @@
+"""Forms for JETRO staff tasks: receipt, hearing, adoption, plan confirmation, publicity."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms.validators import ValidationError
+
+from forms.base import TaskForm
+from forms.choices import (
+    CONTACT_METHODS,
+    DECISIONS,
+    DOMESTIC_EXPERIENCE,
+    SITE_STATUSES,
+    SITE_TYPES,
+    localized,
+    select_choices,
+)
+from forms.fields import (
+    CheckField,
+    ChoiceField,
+    DateInputField,
+    DecimalInputField,
+    MemoField,
+    RadioChoiceField,
+    TextField,
+)
+from forms.uploads import PDF, UploadCheck
+from forms.validators import AtLeast, MustCheck, Required, RequiredIf
+
+PDF_HINT = _l("PDF形式、10MB以下")
+
+
+class ReceiptConfirmationForm(TaskForm):
+    sealed_pdf_confirmed = CheckField(
+        _l("捺印済みの申込書PDFを確認した"), [MustCheck(_l("捺印済みの申込書PDFを確認してください"))]
+    )
+    sealed_pdf = FileField(_l("捺印済みの申込書（PDF）"), [UploadCheck(PDF)], description=PDF_HINT)
+    note = MemoField(_l("備考"))
+
+
+class HearingForm(TaskForm):
+    # The application already answered these; the hearing confirms them.
+    prefill_keys = (
+        "applied_by_japan_side",
+        "site_wants_service",
+        "domestic_experience",
+        "prior_use_hours",
+        "publicity_consent",
+    )
+
+    hearing_date = DateInputField(_l("ヒアリング実施日"), [Required(_l("ヒアリング実施日を入力してください"))])
+    method = ChoiceField(_l("ヒアリングの方法"), choices=select_choices(CONTACT_METHODS, blank=True))
+    site_status = ChoiceField(_l("現地拠点の状況"), choices=select_choices(SITE_STATUSES, blank=True))
+    domestic_experience = ChoiceField(
+        _l("国内での営業秘密管理体制構築の経験"), choices=select_choices(DOMESTIC_EXPERIENCE, blank=True)
+    )
+    applied_by_japan_side = CheckField(_l("日本側から現地拠点分を申請"))
+    site_wants_service = CheckField(_l("現地拠点がサービスを希望"))
+    willing_to_build = CheckField(_l("管理体制の整備に取り組む意思"))
+    publicity_consent = CheckField(_l("広報への協力に同意"))
+    prior_use_hours = DecimalInputField(
+        _l("2019年度以降の同地域での利用時間"),
+        [AtLeast(0, _l("利用時間は0以上の数値で入力してください"))],
+        default=Decimal(0),
+        description=_l("時間（利用がなければ0）"),
+    )
+    management_status = MemoField(_l("営業秘密管理体制導入の検討状況"))
+    notes = MemoField(_l("メモ"))
+
+
+def _rejected(form: Any) -> bool:
+    return form.decision.data == "reject"
+
+
+class AdoptionDecisionForm(TaskForm):
+    decision = RadioChoiceField(
+        _l("採否"), [Required(_l("採択・不採択のどちらかを選択してください"))], choices=select_choices(DECISIONS)
+    )
+    reason = MemoField(
+        _l("理由"),
+        [RequiredIf(_rejected, _l("不採択の理由を入力してください"))],
+        description=_l("不採択の場合は必須"),
+    )
+
+
+class PlanConfirmationForm(TaskForm):
+    start_date = DateInputField(_l("支援開始日"), [Required(_l("支援開始日を入力してください"))])
+    end_date = DateInputField(_l("支援終了日"), [Required(_l("支援終了日を入力してください"))])
+    schedule = MemoField(_l("実施スケジュール"), [Required(_l("実施スケジュールを入力してください"))])
+    agreed_by_company = CheckField(
+        _l("企業と内容・時期について合意した"), [MustCheck(_l("企業との合意を確認してください"))]
+    )
+    agreed_by_expert = CheckField(
+        _l("専門家と内容・時期について合意した"), [MustCheck(_l("専門家との合意を確認してください"))]
+    )
+
+    def bind_context(self) -> None:
+        end = self._period_end()
+        if end:
+            self.end_date.description = _l("支援期間は%(end)sまでです", end=_long_date(end))
+
+    def _period_end(self) -> Any:
+        edition = self.context.edition
+        return edition.support_period_end.date() if edition else None
+
+    def validate_end_date(self, field: Any) -> None:
+        start, end, period_end = self.start_date.data, field.data, self._period_end()
+        if start and end and end < start:
+            raise ValidationError(_l("支援終了日は支援開始日以降の日付にしてください"))
+        if end and period_end and end > period_end:
+            raise ValidationError(_l("支援期間（%(end)s）までの日付にしてください", end=_long_date(period_end)))
+
+
+def _long_date(day: Any) -> Any:
+    return localized(f"{day.year}年{day.month}月{day.day}日", f"{day.day} {day:%B %Y}")
+
+
+def _publishing(form: Any) -> bool:
+    return bool(form.publish.data)
+
+
+def _needed_to_publish(message: Any) -> list[Any]:
+    return [RequiredIf(_publishing, message)]
+
+
+class PublicityForm(TaskForm):
+    prefill_keys = ("industry",)
+
+    publish = CheckField(_l("事例として公開する"))
+    consent_to_be_named = CheckField(
+        _l("企業名の公表に同意"), description=_l("同意がない場合は「A社（精密機器、タイ）」のように匿名で紹介します")
+    )
+    industry = TextField(_l("業種"), _needed_to_publish(_l("公開する場合は業種を入力してください")))
+    city = TextField(_l("都市"))
+    site_type = ChoiceField(_l("拠点の種類"), choices=select_choices(SITE_TYPES, blank=True))
+    company_size = TextField(_l("企業規模"))
+    issues = MemoField(_l("課題"), _needed_to_publish(_l("公開する場合は課題を入力してください")))
+    support_given = MemoField(_l("支援内容"), _needed_to_publish(_l("公開する場合は支援内容を入力してください")))
+    measures = MemoField(_l("導入した対策"), _needed_to_publish(_l("公開する場合は導入した対策を入力してください")))
+    company_voice = MemoField(_l("企業の声"))

@@ -1,0 +1,45 @@
+"""Two people complete the same task at the same moment: one wins, the other gets 409, state intact."""
+
+from __future__ import annotations
+
+import threading
+
+from webapp.extensions import db
+from webapp.models import HumanTask, ProcessInstance
+
+from .lifecycle import HEARING_OK, complete, open_task, register
+
+
+def test_concurrent_double_completion_gives_one_success_and_one_conflict(app, api_as):
+    staff, staff2 = api_as("staff"), api_as("staff2")
+    case = register(staff, "FY2025", ["TH"], "2025-07-01")
+    assert complete(staff, open_task(staff, case["id"], "receipt_confirmation")["id"], {"sealed_pdf_confirmed": True}).status_code == 200
+    hearing = open_task(staff, case["id"], "hearing")
+
+    barrier = threading.Barrier(2)
+    results: list[tuple[int, dict]] = []
+
+    def worker(api):
+        barrier.wait()
+        response = complete(api, hearing["id"], HEARING_OK)
+        results.append((response.status_code, response.get_json()))
+
+    threads = [threading.Thread(target=worker, args=(api,)) for api in (staff, staff2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    codes = sorted(code for code, _ in results)
+    assert codes == [200, 409], results
+    loser = next(body for code, body in results if code == 409)
+    assert "既に" in loser["error"] or "同時に" in loser["error"]
+    with app.app_context():
+        instance = db.session.query(ProcessInstance).filter_by(case_id=case["id"]).one()
+        assert instance.lock_version == 3  # start, receipt, one hearing
+        tasks = db.session.query(HumanTask).filter_by(case_id=case["id"]).order_by(HumanTask.id).all()
+        assert [(t.form_key, t.status) for t in tasks] == [
+            ("receipt_confirmation", "completed"),
+            ("hearing", "completed"),
+            ("adoption_decision", "open"),
+        ]
