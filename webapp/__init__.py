@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -34,7 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
 
-    from . import auth, cli
+    from . import auth, cli, views
     from .api import api
 
     auth.init_app(app)
@@ -42,10 +42,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api)
     csrf.exempt(api)  # the API authenticates with bearer tokens, not cookies
     cli.init_app(app)
+    views.init_app(app)
     return app
 
 
 def _select_locale() -> str:
+    if not has_request_context():
+        return "ja"  # CLI and timers: emails go out in Japanese
     lang = request.args.get("lang")
     if lang in Config.LANGUAGES:
         session["lang"] = lang

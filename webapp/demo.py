@@ -11,7 +11,7 @@ from werkzeug.datastructures import MultiDict
 from workflows.clock import clock
 
 from .extensions import db
-from .models import Case, Company, HumanTask, User
+from .models import Case, HumanTask, User
 from .operations import cases as case_ops
 from .operations import tasks as task_ops
 
@@ -60,13 +60,9 @@ def seed(at: datetime) -> Iterator[str]:
 
 
 def _create_users() -> None:
-    company = Company(name="株式会社サンプル精機", contact_name="山田 一郎", contact_email="yamada@sample-seiki.example.jp")
-    db.session.add(company)
-    db.session.flush()
     for username, role, name, countries, lead in USERS:
         user = User(username=username, role=role, display_name=name, countries_csv=countries, is_lead=lead)
         user.email = f"{username}@example.jp"
-        user.company_id = company.id if role == "applicant" else None
         user.set_password(DEMO_PASSWORD)
         db.session.add(user)
     db.session.flush()
@@ -77,15 +73,15 @@ def _create_cases() -> None:
     expert = {c: u for u in db.session.scalars(select(User).where(User.role == "expert")) for c in u.countries}
     for company, countries, received_on, target in CASES:
         data = {
-            "edition": "FY2025", "received_on": received_on, "company_name": company, "contact_name": "ご担当者",
+            "edition": "FY2025", "received_on": received_on, "company_name": company, "contact_name": "ご担当者", "contact_department": "総務部",
             "contact_email": "contact@example.jp", "countries": countries, "site_type": "subsidiary",
             "domestic_experience": "yes", "publicity_consent": True, "prior_use_hours": 0,
         }  # fmt: skip
         case = case_ops.register_application(staff, data, {})
         db.session.commit()
-        if case.company.name == "株式会社サンプル精機":
+        if case.company.name == "株式会社サンプル精機":  # the demo applicant works for this company
             applicant = db.session.scalar(select(User).where(User.username == "applicant"))
-            case.company_id = applicant.company_id
+            applicant.company_id = case.company_id
             db.session.commit()
         _drive(case, target, staff, expert)
 

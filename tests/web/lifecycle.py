@@ -25,6 +25,7 @@ def application(edition: str, countries: list[str], received_on: str, **extra: A
         "edition": edition,
         "received_on": received_on,
         "company_name": extra.pop("company_name", "株式会社サンプル精機"),
+        "contact_department": "知的財産部",
         "contact_name": "山田 一郎",
         "contact_email": "yamada@sample-seiki.example.jp",
         "countries": countries,

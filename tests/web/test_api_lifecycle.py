@@ -61,7 +61,7 @@ def test_fy2021_singapore_case_runs_end_to_end(app, api_as, set_clock):
     assert detail["hours"] == [{"country": "SG", "used": 9.75, "cap": 10.0, "remaining": 0.25,
                                 "travel_not_counted": 0.0, "closed_reason": None, "closed_label": None}]  # fmt: skip
     actions = [h["action"] for h in detail["history"]]
-    assert actions.count("task_completed") == 8 and "hours_logged" in actions
+    assert actions.count("task_completed") == 9 and "hours_logged" in actions
     assert any(h["on_behalf"] for h in detail["history"] if h["action"] == "task_completed")
     with app.app_context():
         templates = [e.template for e in db.session.query(OutboxEmail).order_by(OutboxEmail.id)]

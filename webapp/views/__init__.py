@@ -1,0 +1,22 @@
+"""HTML pages, one blueprint per area."""
+
+from __future__ import annotations
+
+from flask import Flask, redirect, url_for
+from flask_login import current_user, login_required
+
+from ..models import Role
+
+
+def init_app(app: Flask) -> None:
+    from . import context
+
+    context.init_app(app)
+    # Each area registers its blueprint here.
+
+    @app.route("/")
+    @login_required
+    def index():  # type: ignore[no-untyped-def]
+        if current_user.role == Role.ADMIN:
+            return redirect(url_for("outbox.index"))
+        return redirect(url_for("inbox.index"))

@@ -1,0 +1,42 @@
+"""Template globals and error pages shared by every page."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from ..labels import ROLE_LABELS, STAGE_LABELS, STATUS_LABELS
+from ..operations.errors import OperationError
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def _globals():  # type: ignore[no-untyped-def]
+        return {
+            "STAGE_LABELS": STAGE_LABELS,
+            "STATUS_LABELS": STATUS_LABELS,
+            "ROLE_LABELS": ROLE_LABELS,
+            "current_locale": str(get_locale()),
+        }
+
+    @app.errorhandler(OperationError)
+    def _operation_error(exc: OperationError):  # type: ignore[no-untyped-def]
+        from .. import extensions
+
+        extensions.db.session.rollback()
+        return render_template("error.html", status=exc.status, message=exc.message), exc.status
+
+    for status, message in ((403, "このページを見る権限がありません。"), (404, "ページが見つかりません。")):
+        app.register_error_handler(status, _page_error(status, message))
+
+
+def _page_error(status: int, message: str):  # type: ignore[no-untyped-def]
+    def handler(exc):  # type: ignore[no-untyped-def]
+        if request.path.startswith("/api/"):
+            from flask import jsonify
+
+            return jsonify(error=_(message)), status
+        return render_template("error.html", status=status, message=_(message)), status
+
+    return handler
