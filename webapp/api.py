@@ -75,7 +75,7 @@ def _scalar(value: Any) -> str:
 def _formdata() -> MultiDict:
     if request.is_json:
         return to_multidict(request.get_json(silent=True))
-    data = MultiDict(request.form)
+    data: MultiDict = MultiDict(request.form)
     data.update(request.files)
     return data
 
@@ -91,9 +91,7 @@ def editions():  # type: ignore[no-untyped-def]
 
 @api.post("/applications")
 def create_application():  # type: ignore[no-untyped-def]
-    form = build_form(
-        "application", context=TaskContext(editions=load_editions()), formdata=_formdata(), csrf=False
-    )
+    form = build_form("application", context=TaskContext(editions=load_editions()), formdata=_formdata(), csrf=False)
     if not form.validate():
         raise Invalid(_("入力内容を確認してください。"), {k: [str(e) for e in v] for k, v in form.errors.items()})
     case = case_ops.register_application(_user(), form.to_task_data(), form.uploads())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from sqlalchemy import select
@@ -69,7 +69,7 @@ def _create_users() -> None:
 
 
 def _create_cases() -> None:
-    staff = db.session.scalar(select(User).where(User.username == "staff"))
+    staff = db.session.scalars(select(User).where(User.username == "staff")).one()
     expert = {c: u for u in db.session.scalars(select(User).where(User.role == "expert")) for c in u.countries}
     for company, countries, received_on, target in CASES:
         data = {
@@ -80,7 +80,7 @@ def _create_cases() -> None:
         case = case_ops.register_application(staff, data, {})
         db.session.commit()
         if case.company.name == "株式会社サンプル精機":  # the demo applicant works for this company
-            applicant = db.session.scalar(select(User).where(User.username == "applicant"))
+            applicant = db.session.scalars(select(User).where(User.username == "applicant")).one()
             applicant.company_id = case.company_id
             db.session.commit()
         _drive(case, target, staff, expert)
@@ -91,9 +91,12 @@ def _drive(case: Case, target: str, staff: User, experts: dict[str, User]) -> No
 
     from werkzeug.datastructures import FileStorage
 
-    steps = {
+    steps: dict[str, Callable[[], MultiDict]] = {
         "receipt_confirmation": lambda: MultiDict(
-            {"sealed_pdf_confirmed": "y", "sealed_pdf": FileStorage(BytesIO(PDF), "application.pdf", content_type="application/pdf")}
+            {
+                "sealed_pdf_confirmed": "y",
+                "sealed_pdf": FileStorage(BytesIO(PDF), "application.pdf", content_type="application/pdf"),
+            }
         ),
         "hearing": lambda: MultiDict(HEARING_OK),
         "adoption_decision": lambda: MultiDict({"decision": "adopt"}),
@@ -101,12 +104,23 @@ def _drive(case: Case, target: str, staff: User, experts: dict[str, User]) -> No
             {"form1_file": FileStorage(BytesIO(PDF), "form1.pdf"), "form2_file": FileStorage(BytesIO(PDF), "form2.pdf")}
         ),
         "expert_briefing": lambda: MultiDict(
-            {"briefing_date": "2025-08-25", "consultation_items": ["A1-1", "A2-1"], "training_topics": ["B1"],
-             "training_audience": "both", "training_language": "ja", "estimated_hours": "18"}
+            {
+                "briefing_date": "2025-08-25",
+                "consultation_items": ["A1-1", "A2-1"],
+                "training_topics": ["B1"],
+                "training_audience": "both",
+                "training_language": "ja",
+                "estimated_hours": "18",
+            }
         ),  # fmt: skip
         "plan_confirmation": lambda: MultiDict(
-            {"start_date": "2025-09-01", "end_date": "2026-01-30", "schedule": "9月：現状確認、10月：規程整備、11月：研修",
-             "agreed_by_company": "y", "agreed_by_expert": "y"}
+            {
+                "start_date": "2025-09-01",
+                "end_date": "2026-01-30",
+                "schedule": "9月：現状確認、10月：規程整備、11月：研修",
+                "agreed_by_company": "y",
+                "agreed_by_expert": "y",
+            }
         ),  # fmt: skip
     }
     order = ["receipt", "hearing", "adoption", "forms", "briefing", "plan", "service"]

@@ -26,7 +26,9 @@ STATUS_LABELS = {
 
 # Codes produced by workflows/dmn/eligibility.dmn.
 INELIGIBLE_REASON_LABELS = {
-    "site_required": _l("対象国に現地法人・工場・駐在員事務所を有していません（この年度は設立予定の企業は対象外です）。"),
+    "site_required": _l(
+        "対象国に現地法人・工場・駐在員事務所を有していません（この年度は設立予定の企業は対象外です）。"
+    ),
     "no_domestic_experience": _l("日本企業において、国内の営業秘密管理体制構築の経験がありません。"),
     "site_consent_missing": _l("日本側からの申請ですが、現地拠点が本サービスを受けることを希望していません。"),
     "not_willing": _l("営業秘密管理体制の整備に積極的に取り組む意思が確認できません。"),

@@ -7,7 +7,7 @@ import hashlib
 import json
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
@@ -26,7 +26,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from workflows.clock import clock
 
-from .extensions import db
+from .extensions import Base, db
+
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 _hasher = PasswordHasher()
 
@@ -68,7 +73,7 @@ class EmailStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class Company(db.Model):
+class Company(Model):
     __tablename__ = "company"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -82,7 +87,7 @@ class Company(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
     __table_args__ = (_enum_check("role", Role),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -121,7 +126,7 @@ class User(UserMixin, db.Model):
         return self.active
 
 
-class ProcessVersion(db.Model):
+class ProcessVersion(Model):
     """A deployed process version: its spec is stored once here, never inside instances."""
 
     __tablename__ = "process_version"
@@ -141,7 +146,7 @@ class ProcessVersion(db.Model):
         return json.loads(self.sources_json)
 
 
-class EditionState(db.Model):
+class EditionState(Model):
     """One row per edition: the adoption counter, locked while adopting so the quota holds."""
 
     __tablename__ = "edition_state"
@@ -150,9 +155,12 @@ class EditionState(db.Model):
     next_case_seq: Mapped[int] = mapped_column(default=1)
 
 
-class Case(db.Model):
+class Case(Model):
     __tablename__ = "support_case"
-    __table_args__ = (_enum_check("status", CaseStatus), Index("ix_case_edition_received", "edition", "received_on", "id"))
+    __table_args__ = (
+        _enum_check("status", CaseStatus),
+        Index("ix_case_edition_received", "edition", "received_on", "id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(30), unique=True)
     edition: Mapped[str] = mapped_column(String(20))
@@ -185,7 +193,7 @@ class Case(db.Model):
         return [c.country for c in self.countries]
 
 
-class CaseCountry(db.Model):
+class CaseCountry(Model):
     __tablename__ = "case_country"
     __table_args__ = (UniqueConstraint("case_id", "country"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -200,7 +208,7 @@ class CaseCountry(db.Model):
     case: Mapped[Case] = relationship(back_populates="countries")
 
 
-class ProcessInstance(db.Model):
+class ProcessInstance(Model):
     __tablename__ = "process_instance"
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("support_case.id"), unique=True)
@@ -216,7 +224,7 @@ class ProcessInstance(db.Model):
     case: Mapped[Case] = relationship()
 
 
-class HumanTask(db.Model):
+class HumanTask(Model):
     """One row per ready user task, kept in step with the engine in the same transaction."""
 
     __tablename__ = "human_task"
@@ -250,7 +258,7 @@ class HumanTask(db.Model):
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
 
 
-class HoursEntry(db.Model):
+class HoursEntry(Model):
     """The hours ledger: counted per company per country; travel is recorded but not counted."""
 
     __tablename__ = "hours_entry"
@@ -270,7 +278,7 @@ class HoursEntry(db.Model):
     expert: Mapped[User] = relationship()
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     __tablename__ = "attachment"
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("support_case.id"), index=True)
@@ -284,7 +292,7 @@ class Attachment(db.Model):
     uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_event"
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -299,7 +307,7 @@ class AuditEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
-class OutboxEmail(db.Model):
+class OutboxEmail(Model):
     __tablename__ = "outbox_email"
     __table_args__ = (_enum_check("status", EmailStatus),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -314,7 +322,7 @@ class OutboxEmail(db.Model):
     error: Mapped[str | None] = mapped_column(Text)
 
 
-class CaseStudy(db.Model):
+class CaseStudy(Model):
     """A publicity case study; the company is anonymised unless it consented to be named."""
 
     __tablename__ = "case_study"
@@ -332,7 +340,7 @@ class CaseStudy(db.Model):
         return json.loads(self.content_json)
 
 
-class SavedFilter(db.Model):
+class SavedFilter(Model):
     __tablename__ = "saved_filter"
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)

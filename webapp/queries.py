@@ -56,7 +56,9 @@ def inbox_filters(user: User, args: Mapping[str, str]) -> list[Any]:
     return clauses
 
 
-def inbox_query(user: User, args: Mapping[str, str], *, page: int = 1, per_page: int = 50) -> tuple[list[HumanTask], int]:
+def inbox_query(
+    user: User, args: Mapping[str, str], *, page: int = 1, per_page: int = 50
+) -> tuple[list[HumanTask], int]:
     clauses = inbox_filters(user, args)
     total = db.session.scalar(select(func.count(HumanTask.id)).where(*clauses)) or 0
     order = SORTS.get(args.get("sort", "due"), SORTS["due"])
@@ -165,8 +167,13 @@ def edition_summary(edition: Edition) -> dict[str, Any]:
         "name_ja": edition.name_ja,
         "name_en": edition.name_en,
         "countries": [
-            {"code": c.code, "name_ja": c.name_ja, "name_en": c.name_en, "hour_cap": float(c.hour_cap),
-             "training_languages": list(c.training_languages)}
+            {
+                "code": c.code,
+                "name_ja": c.name_ja,
+                "name_en": c.name_en,
+                "hour_cap": float(c.hour_cap),
+                "training_languages": list(c.training_languages),
+            }
             for c in edition.countries
         ],  # fmt: skip
         "support_period_end": edition.support_period_end.isoformat(),
@@ -176,13 +183,15 @@ def edition_summary(edition: Edition) -> dict[str, Any]:
         "intake_open": closed is None,
         "intake_closed_reason": closed,
         "prior_use": (
-            {"since_fiscal_year": edition.prior_use.since_fiscal_year,
-             "threshold_hours": float(edition.prior_use.threshold_hours),
-             "accept_from": edition.prior_use.accept_from.isoformat()}
-            if edition.prior_use else None
+            {
+                "since_fiscal_year": edition.prior_use.since_fiscal_year,
+                "threshold_hours": float(edition.prior_use.threshold_hours),
+                "accept_from": edition.prior_use.accept_from.isoformat(),
+            }
+            if edition.prior_use
+            else None
         ),  # fmt: skip
         "requires_domestic_experience": edition.requires_domestic_experience,
         "requires_site_consent": edition.requires_site_consent,
         "allows_planned_site": edition.allows_planned_site,
     }
-

@@ -201,7 +201,9 @@ def _validate_dmn(path: Path) -> None:
     for node in tree.iter("{*}text"):
         match = _UNSAFE_TOKENS.search(node.text or "")
         if match:
-            raise ProcessDefinitionError(f"decision cells may not use '{match.group(0)}'", _owning_element(node), path.name)
+            raise ProcessDefinitionError(
+                f"decision cells may not use '{match.group(0)}'", _owning_element(node), path.name
+            )
 
 
 def _validate_document(path: Path, known_form_keys: Iterable[str]) -> dict[str, dict[str, str]]:

@@ -30,8 +30,6 @@ def load_service_menu(path: Path = MENU_FILE) -> ServiceMenu:
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
 
     def items(key: str) -> tuple[MenuItem, ...]:
-        return tuple(
-            MenuItem(**{**row, "audiences": tuple(row.get("audiences", ()))}) for row in raw[key]
-        )
+        return tuple(MenuItem(**{**row, "audiences": tuple(row.get("audiences", ()))}) for row in raw[key])
 
     return ServiceMenu(consultation=items("consultation"), training=items("training"))

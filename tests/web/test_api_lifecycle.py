@@ -84,13 +84,18 @@ def test_fy2025_case_in_two_countries_runs_end_to_end(app, api_as):
     assert complete(expert_vn, vn["id"], briefing("12", "vi")).status_code == 200
     for country in ("CN", "VN"):
         plan = dict(PLAN, start_date="2025-08-01", end_date="2026-02-06")
-        assert complete(staff, open_task(staff, case["id"], "plan_confirmation", country)["id"], plan).status_code == 200
+        assert (
+            complete(staff, open_task(staff, case["id"], "plan_confirmation", country)["id"], plan).status_code == 200
+        )
 
     for expert, country in ((expert_cn, "CN"), (expert_vn, "VN")):
         response = expert.post(f"/cases/{case['id']}/hours", json={"country": country, "work_date": "2025-09-01",
                                                                     "activity": "meeting", "hours": "5"})  # fmt: skip
         assert response.status_code == 201
-        assert complete(expert, open_task(expert, case["id"], "service_delivery", country)["id"], SERVICE).status_code == 200
+        assert (
+            complete(expert, open_task(expert, case["id"], "service_delivery", country)["id"], SERVICE).status_code
+            == 200
+        )
         follow = dict(FOLLOW_UP, meeting_date="2026-01-20")
         assert complete(expert, open_task(expert, case["id"], "follow_up", country)["id"], follow).status_code == 200
 

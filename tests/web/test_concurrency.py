@@ -13,7 +13,12 @@ from .lifecycle import HEARING_OK, complete, open_task, register
 def test_concurrent_double_completion_gives_one_success_and_one_conflict(app, api_as):
     staff, staff2 = api_as("staff"), api_as("staff2")
     case = register(staff, "FY2025", ["TH"], "2025-07-01")
-    assert complete(staff, open_task(staff, case["id"], "receipt_confirmation")["id"], {"sealed_pdf_confirmed": True}).status_code == 200
+    assert (
+        complete(
+            staff, open_task(staff, case["id"], "receipt_confirmation")["id"], {"sealed_pdf_confirmed": True}
+        ).status_code
+        == 200
+    )
     hearing = open_task(staff, case["id"], "hearing")
 
     barrier = threading.Barrier(2)

@@ -112,7 +112,9 @@ def _require_service_open(case: Case, country: str, work_date: Any) -> None:
         raise Conflict(_("支援期間（%(end)sまで）が終了しています。", end=f"{edition.support_period_end:%Y-%m-%d}"))
     day = work_date if isinstance(work_date, date) else date.fromisoformat(str(work_date))
     if edition and day > edition.support_period_end.date():
-        message = _("作業日は支援期間（%(end)sまで）内の日付にしてください。", end=f"{edition.support_period_end:%Y-%m-%d}")
+        message = _(
+            "作業日は支援期間（%(end)sまで）内の日付にしてください。", end=f"{edition.support_period_end:%Y-%m-%d}"
+        )
         raise Invalid(message, {"work_date": [message]})
 
 

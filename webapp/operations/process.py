@@ -6,9 +6,10 @@ import hashlib
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from forms import FORM_CLASSES
 from workflows.editions import Edition, get_edition
@@ -75,7 +76,9 @@ def deploy_files(files: dict[str, str], actor: User | None) -> tuple[ProcessVers
     db.session.add(version)
     db.session.flush()
     _definitions[version.id] = definition
-    db.session.add(AuditEvent(actor_id=actor.id if actor else None, action="process_deployed", detail=f"v{version.version}"))
+    db.session.add(
+        AuditEvent(actor_id=actor.id if actor else None, action="process_deployed", detail=f"v{version.version}")
+    )
     return version, True
 
 
@@ -138,7 +141,7 @@ def save_instance(row: ProcessInstance, instance: Instance) -> None:
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if cast(CursorResult, result).rowcount != 1:
         raise Conflict(_("この案件は他の人が同時に更新しました。画面を再読み込みしてからやり直してください。"))
     db.session.expire(row)
     sync_human_tasks(row, instance)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import CursorResult, select, update
 from werkzeug.datastructures import MultiDict
 
 from forms import TaskContext, TaskForm, build_form
@@ -78,7 +78,8 @@ def claim(user: User, task_id: int) -> HumanTask:
     _require_actor(user, task)
     _require_open(task)
     if task.assignee_id not in (None, user.id):
-        raise Conflict(_("このタスクは%(who)sさんが担当しています。", who=task.assignee.display_name))
+        who = task.assignee.display_name if task.assignee else ""
+        raise Conflict(_("このタスクは%(who)sさんが担当しています。", who=who))
     _set_assignee(user, task, user)
     return task
 
@@ -107,12 +108,14 @@ def _set_assignee(actor: User, task: HumanTask, assignee: User | None) -> None:
     before = task.assignee.username if task.assignee else None
     # Conditional update: a concurrent claim by someone else loses with a clear message.
     result = db.session.execute(
-        HumanTask.__table__.update()
+        update(HumanTask)
         .where(HumanTask.id == task.id, HumanTask.status == TaskStatus.OPEN.value)
-        .where(HumanTask.assignee_id.is_(None) if task.assignee_id is None else HumanTask.assignee_id == task.assignee_id)
+        .where(
+            HumanTask.assignee_id.is_(None) if task.assignee_id is None else HumanTask.assignee_id == task.assignee_id
+        )
         .values(assignee_id=assignee.id if assignee else None)
     )
-    if result.rowcount != 1:
+    if cast(CursorResult, result).rowcount != 1:
         db.session.rollback()
         raise Conflict(_("このタスクは他の人が同時に更新しました。画面を再読み込みしてください。"))
     db.session.expire(task)
@@ -127,7 +130,9 @@ def save_draft(user: User, task_id: int, formdata: MultiDict) -> HumanTask:
     _require_actor(user, task)
     _require_open(task)
     form = task_form(task, formdata)
-    draft = {name: field.data for name, field in form._fields.items() if name != "csrf_token" and field.type != "FileField"}
+    draft = {
+        name: field.data for name, field in form._fields.items() if name != "csrf_token" and field.type != "FileField"
+    }
     task.draft_json = json.dumps(draft, ensure_ascii=False, default=str)
     db.session.commit()
     return task
@@ -145,7 +150,7 @@ def complete(user: User, task_id: int, formdata: MultiDict, *, csrf: bool = True
     if not form.validate():
         raise Invalid(_("入力内容を確認してください。"), {k: [str(e) for e in v] for k, v in form.errors.items()})
     data = form.to_task_data()
-    row = db.session.get(ProcessInstance, task.instance_id)
+    row = db.session.get_one(ProcessInstance, task.instance_id)
     try:
         _before_complete(task, data, form.uploads())
         instance = restore(row)
@@ -155,7 +160,9 @@ def complete(user: User, task_id: int, formdata: MultiDict, *, csrf: bool = True
         raise Conflict(_("このタスクは既に処理されています。画面を再読み込みしてください。")) from exc
     except ProcessRuntimeError as exc:
         db.session.rollback()
-        raise Invalid(_("処理中にエラーが発生しました（%(element)s）：%(error)s", element=exc.element, error=exc)) from exc
+        raise Invalid(
+            _("処理中にエラーが発生しました（%(element)s）：%(error)s", element=exc.element, error=exc)
+        ) from exc
     on_behalf = acts_on_behalf(user, task)
     _mark_completed(task, user)
     save_instance(row, instance)
@@ -173,11 +180,11 @@ def complete(user: User, task_id: int, formdata: MultiDict, *, csrf: bool = True
 
 def _mark_completed(task: HumanTask, user: User) -> None:
     result = db.session.execute(
-        HumanTask.__table__.update()
+        update(HumanTask)
         .where(HumanTask.id == task.id, HumanTask.status == TaskStatus.OPEN.value)
         .values(status=TaskStatus.COMPLETED.value, completed_at=utcnow(), completed_by_id=user.id, draft_json=None)
     )
-    if result.rowcount != 1:
+    if cast(CursorResult, result).rowcount != 1:
         db.session.rollback()
         raise Conflict(_("このタスクは既に処理されています。画面を再読み込みしてください。"))
     db.session.expire(task)
@@ -193,7 +200,9 @@ def _before_complete(task: HumanTask, data: dict[str, Any], uploads: dict[str, A
 
 def _require_sealed_pdf(task: HumanTask) -> None:
     has_pdf = db.session.scalar(
-        select(Attachment.id).where(Attachment.case_id == task.case_id, Attachment.kind == "sealed_application").limit(1)
+        select(Attachment.id)
+        .where(Attachment.case_id == task.case_id, Attachment.kind == "sealed_application")
+        .limit(1)
     )
     if not has_pdf:
         message = _("捺印済みの申込書PDFが添付されていません。PDFを添付してください。")
