@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from workflows.clock import clock
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("deploy")
+@with_appcontext
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def deploy(files: tuple[Path, ...]) -> None:
     """Deploy BPMN/DMN files (default: workflows/bpmn and workflows/dmn) as a new process version.
@@ -51,6 +53,7 @@ def deploy(files: tuple[Path, ...]) -> None:
 
 
 @click.command("tick")
+@with_appcontext
 def tick() -> None:
     """Fire due timers and deliver pending emails (run from cron, e.g. every minute)."""
     fired = fire_due_timers()
@@ -59,6 +62,7 @@ def tick() -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.argument("username")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--name", "display_name", required=True)
@@ -77,6 +81,7 @@ def create_user(username: str, role: str, display_name: str, password: str, emai
 
 
 @click.command("token")
+@with_appcontext
 @click.argument("username")
 def token(username: str) -> None:
     """Issue a new API token for a user (the old one stops working)."""
@@ -89,6 +94,7 @@ def token(username: str) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--at", "at", default="2025-09-01T10:00:00+09:00", help="the demo date (inside FY2025's window)")
 def seed_demo(at: str) -> None:
     """Create demo users (one per role) and demo cases; prints the accounts. Safe to run twice."""
