@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from workflows.clock import clock
 
 from .config import Config
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import babel, begin_write, csrf, db, login_manager, migrate
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -43,6 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(api)  # the API authenticates with bearer tokens, not cookies
     cli.init_app(app)
     views.init_app(app)
+    app.before_request(_writes_take_the_lock_first)
     return app
 
 
@@ -70,4 +71,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn: Any) -> None:
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        immediate = conn.get_execution_options().get("sqlite_immediate")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _writes_take_the_lock_first() -> None:
+    """A request that may write starts its transaction holding SQLite's write lock, so a read-then-write
+    never fails half-way; reads (GET) stay concurrent. No effect on PostgreSQL."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        begin_write()

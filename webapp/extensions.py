@@ -38,3 +38,9 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+def begin_write() -> None:
+    """Starts the session's next transaction as a writer (SQLite: BEGIN IMMEDIATE)."""
+    if not db.session().in_transaction():
+        db.session.connection(execution_options={"sqlite_immediate": True})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
@@ -80,7 +81,7 @@ def register_application(actor: User, data: dict[str, Any], uploads: dict) -> Ca
     db.session.flush()
     for kind, upload in uploads.items():
         store_upload(case, kind, upload, actor)
-    row, _instance, messages = start_instance(case, _process_data(case, edition, data))
+    row, _instance, messages = start_instance(case, edition, _process_data(case, edition, data))
     dispatch(case, messages)
     record(actor, case, "application_registered", after={"number": case.number, "countries": case.country_codes})
     return case
@@ -110,7 +111,5 @@ def _process_data(case: Case, edition: Edition, data: dict[str, Any]) -> dict[st
     }
 
 
-def _as_date(value: Any):  # type: ignore[no-untyped-def]
-    from datetime import date
-
+def _as_date(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))

@@ -87,8 +87,8 @@ def repository_files() -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in paths}
 
 
-def latest_version() -> ProcessVersion | None:
-    query = select(ProcessVersion).where(ProcessVersion.process_id == MAIN_PROCESS)
+def latest_version(process_id: str = MAIN_PROCESS) -> ProcessVersion | None:
+    query = select(ProcessVersion).where(ProcessVersion.process_id == process_id)
     return db.session.scalars(query.order_by(ProcessVersion.version.desc()).limit(1)).first()
 
 
@@ -103,10 +103,13 @@ def definition_for(version: ProcessVersion) -> Definition:
 # ---------------------------------------------------------------- instances
 
 
-def start_instance(case: Case, data: dict) -> tuple[ProcessInstance, Instance, list[ThrownMessage]]:
-    version = latest_version()
-    if version is None:
+def start_instance(case: Case, edition: Edition, data: dict) -> tuple[ProcessInstance, Instance, list[ThrownMessage]]:
+    """Starts the newest deployed version of the edition's process (deploying the repository's on first use)."""
+    version = latest_version(edition.process_id)
+    if version is None and edition.process_id == MAIN_PROCESS:
         version, _created = deploy_files(repository_files(), None)
+    if version is None:
+        raise LookupError(f"process {edition.process_id} is not deployed")
     instance, messages = Instance.start(definition_for(version), data)
     row = ProcessInstance(
         case=case,

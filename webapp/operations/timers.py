@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..extensions import db
+from ..extensions import begin_write, db
 from ..models import ProcessInstance, utcnow
 from .errors import Conflict
 from .notifications import dispatch
@@ -21,7 +21,9 @@ def fire_due_timers(limit: int = 500) -> int:
         .limit(limit)
     ).all()
     advanced = 0
+    db.session.commit()
     for instance_id in due_ids:
+        begin_write()
         row = db.session.get(ProcessInstance, instance_id)
         if row is None:
             continue
