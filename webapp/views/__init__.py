@@ -13,10 +13,15 @@ def init_app(app: Flask) -> None:
 
     context.init_app(app)
     # Each area registers its blueprint here.
+    from . import process
+
+    app.register_blueprint(process.bp)
 
     @app.route("/")
     @login_required
     def index():  # type: ignore[no-untyped-def]
         if current_user.role == Role.ADMIN:
             return redirect(url_for("outbox.index"))
+        if current_user.role == Role.DESIGNER:
+            return redirect(url_for("process.index"))
         return redirect(url_for("inbox.index"))
