@@ -125,6 +125,7 @@ def test_describe_form_gives_required_flags_and_choices() -> None:
 
 def test_describe_form_works_outside_a_request() -> None:
     app = Flask(__name__)
+    Babel(app, default_locale="ja")
     with app.app_context():
         assert describe_form("follow_up", CN_2025)[0]["label"] == "フォローアップ面談日"
 
@@ -366,7 +367,12 @@ def test_forms_submission_describes_rows_and_items() -> None:
     assert fields["form1_file"]["required"] is True
     row = {f["name"]: f for f in fields["assets"]["fields"]}
     assert row["name"]["required"] is True
-    assert row["marking"]["choices"] == [["", "（未選択）"], ["top_secret", "極秘"], ["secret", "秘"], ["internal", "社外秘"]]
+    assert row["marking"]["choices"] == [
+        ["", "（未選択）"],
+        ["top_secret", "極秘"],
+        ["secret", "秘"],
+        ["internal", "社外秘"],
+    ]
     items = fields["self_check"]["items"]
     assert [i["code"] for i in items] == [i.code for i in SELF_CHECK_ITEMS]
     assert {i["group"] for i in items} >= {"方針・組織体制", "リスク評価"}
@@ -614,7 +620,11 @@ def test_application_refuses_a_country_outside_the_edition() -> None:
     [
         ({"corporate_number": "123456789012"}, "corporate_number", "法人番号は13桁の数字で入力してください"),
         ({"corporate_number": "12345678901ab"}, "corporate_number", "法人番号は13桁の数字で入力してください"),
-        ({"contact_email": "yamada@"}, "contact_email", "メールアドレスの形式が正しくありません。例: taro@example.co.jp"),
+        (
+            {"contact_email": "yamada@"},
+            "contact_email",
+            "メールアドレスの形式が正しくありません。例: taro@example.co.jp",
+        ),
         ({"contact_email": ""}, "contact_email", "担当者メールアドレスを入力してください"),
         ({"countries": []}, "countries", "対象国を1つ以上選択してください"),
         ({"countries": ["US"]}, "countries", "選択肢にない値が含まれています: US"),
