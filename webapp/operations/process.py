@@ -154,7 +154,8 @@ def sync_human_tasks(row: ProcessInstance, instance: Instance) -> None:
     """Makes the open human_task rows equal to the engine's ready user tasks."""
     case = row.case
     edition = get_edition(case.edition)
-    ready = {t.id: t for t in instance.ready_user_tasks()}
+    ready_tasks = instance.ready_user_tasks()
+    ready = {t.id: t for t in ready_tasks}
     open_rows = db.session.scalars(
         select(HumanTask).where(HumanTask.instance_id == row.id, HumanTask.status == TaskStatus.OPEN.value)
     ).all()
@@ -166,7 +167,7 @@ def sync_human_tasks(row: ProcessInstance, instance: Instance) -> None:
     for info in ready.values():
         db.session.add(_task_row(row, case, info, edition))
     db.session.flush()
-    case.stage = _case_stage(case, instance)
+    case.stage = _case_stage(case, instance, {t.stage for t in ready_tasks})
 
 
 def _task_row(row: ProcessInstance, case: Case, info: UserTaskInfo, edition: Edition | None) -> HumanTask:
@@ -196,8 +197,7 @@ def _due_at(stage: str, edition: Edition | None) -> datetime | None:
     return now + timedelta(days=days) if days else None
 
 
-def _case_stage(case: Case, instance: Instance) -> str:
-    stages = {t.stage for t in instance.ready_user_tasks()}
+def _case_stage(case: Case, instance: Instance, stages: set[str]) -> str:
     for stage in STAGE_ORDER:
         if stage in stages:
             return stage
