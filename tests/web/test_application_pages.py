@@ -1,0 +1,70 @@
+"""Staff register a received application on the registration page."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from tests.fixtures import PASSWORD
+
+from .lifecycle import PDF
+
+
+def login(client, username):
+    assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def form_data(**overrides):
+    data = {
+        "edition": "FY2025",
+        "received_on": "2025-07-01",
+        "company_name": "株式会社みなと食品",
+        "contact_department": "総務部",
+        "contact_name": "港 花子",
+        "contact_email": "minato@example.jp",
+        "countries": ["TH", "VN"],
+        "site_type": "subsidiary",
+        "domestic_experience": "yes",
+        "publicity_consent": "y",
+        "prior_use_hours": "0",
+        "sealed_pdf": (io.BytesIO(PDF), "申込書.pdf"),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_staff_registers_an_application_and_lands_on_the_case_page(app, users):
+    client = login(app.test_client(), "staff")
+    page = client.get("/applications/new").get_data(as_text=True)
+    assert "申込書の登録" in page and 'for="company_name"' in page
+    response = client.post("/applications/new", data=form_data(), content_type="multipart/form-data")
+    assert response.status_code == 302 and "/cases/" in response.headers["Location"]
+    case_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "FY2025-0001" in case_page and "株式会社みなと食品" in case_page
+    inbox = client.get("/inbox/?unclaimed=1").get_data(as_text=True)
+    assert "受領確認" in inbox and "株式会社みなと食品" in inbox
+
+
+def test_a_country_outside_the_edition_is_refused_beside_the_field(app, users):
+    client = login(app.test_client(), "staff")
+    response = client.post("/applications/new", data=form_data(countries=["SG"]), content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "シンガポール" in page and "対象国ではありません" in page
+
+
+def test_missing_required_fields_are_named(app, users):
+    client = login(app.test_client(), "staff")
+    response = client.post("/applications/new", data={"edition": "FY2025"}, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "入力内容を確認してください" in page and 'aria-invalid="true"' in page
+
+
+@pytest.mark.parametrize("username", ["expert_cn", "applicant", "designer", "admin"])
+def test_only_staff_register_applications(app, users, username):
+    client = login(app.test_client(), username)
+    assert client.get("/applications/new").status_code == 403
+    assert client.post("/applications/new", data=form_data(), content_type="multipart/form-data").status_code == 403
