@@ -9,13 +9,21 @@ from ..models import Role
 
 
 def init_app(app: Flask) -> None:
-    from . import context
+    from . import context, nav
 
     context.init_app(app)
+    nav.init_app(app)
     # Each area registers its blueprint here.
-    from . import process
+    from . import applications, inbox, process, tasks
 
+    app.register_blueprint(applications.bp)
     app.register_blueprint(process.bp)
+    app.register_blueprint(inbox.bp)
+    app.register_blueprint(tasks.bp)
+    from . import assets, cases, dashboard, hours, outbox, public
+
+    for area in (cases, hours, dashboard, public, outbox, assets):
+        app.register_blueprint(area.bp)
 
     @app.route("/")
     @login_required

@@ -1,0 +1,74 @@
+"""申込・受領確認: registering the received application, the edition's countries, the sealed PDF."""
+
+from __future__ import annotations
+
+from pytest_bdd import step
+
+from features.steps import R
+from features.steps.common import new_case
+from features.support import COMPANY, COUNTRIES, PDF, World, application_form, multipart, register, shown, today
+
+
+@step(R("ジェトロ担当者として、{国}を対象国とする申込書を登録する"))
+def register_for_country(world: World, country: str) -> None:
+    world.notes["country"] = country
+    register(world, COMPANY, world.edition or "", [COUNTRIES[country]])
+
+
+@step("申込は受け付けられる")
+def application_accepted(world: World) -> None:
+    response = world.response
+    country = world.notes["country"]
+    assert response.status_code == 201, (
+        f"規則違反: {country}は{world.edition}の対象国なので申込を受け付けるべき。実際: {shown(response)}"
+    )
+    assert response.get_json()["stage"] == "receipt"
+
+
+@step("申込は受け付けられない")
+def application_refused(world: World) -> None:
+    response = world.response
+    country = world.notes["country"]
+    assert response.status_code == 422, (
+        f"規則違反: {country}は{world.edition}の対象国ではないので申込を受け付けてはならない。実際: {shown(response)}"
+    )
+    messages = response.get_json()["errors"]["countries"]
+    assert any(country in m and "対象国ではありません" in m for m in messages), messages
+
+
+@step("ジェトロ担当者として、担当者メールアドレスを記入していない申込書を登録する")
+def register_without_email(world: World) -> None:
+    register(world, COMPANY, world.edition or "", ["CN"], contact_email=None)
+
+
+@step("申請企業として、申込書を登録しようとする")
+def applicant_registers(world: World) -> None:
+    data = application_form(world.edition or "", ["CN"], today(world))
+    world.response = world.api_as("applicant").post("/applications", data=multipart(data))
+
+
+@step(R("ジェトロ担当者として、捺印済みPDFを添付せずに{会社}の申込書（{国々}）を登録した"))
+def register_without_pdf(world: World, company: str, countries: str) -> None:
+    label = {"FY2021": "2021年度", "FY2025": "2025年度"}[world.edition or "FY2025"]
+    new_case(world, label, countries, company, sealed_pdf=None)
+
+
+@step("ジェトロ担当者として、受領確認を完了する")
+def confirm_receipt(world: World) -> None:
+    task = world.require_task("receipt_confirmation")
+    world.complete("staff", task["id"], {"sealed_pdf_confirmed": True})
+
+
+@step("ジェトロ担当者として、捺印済みPDFを添付して受領確認を完了する")
+def confirm_receipt_with_pdf(world: World) -> None:
+    task = world.require_task("receipt_confirmation")
+    response = world.complete("staff", task["id"], {"sealed_pdf_confirmed": True, "sealed_pdf": PDF})
+    assert response.status_code == 200, f"捺印済みPDFを添付すれば受領確認できるべき。実際: {shown(response)}"
+
+
+@step("そのメールには案件の受付番号が書かれている")
+def mail_has_case_number(world: World) -> None:
+    message = world.notes["mail"]
+    number = world.case["number"]
+    body = world.mailbox.body(message)
+    assert number in body and number in str(message["Subject"]), f"受付番号 {number} が書かれているべき:\n{body}"

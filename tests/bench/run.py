@@ -1,0 +1,116 @@
+"""`make bench`: prints a table of timings and ratios against the aims of the performance issue.
+
+    .venv/bin/python -m tests.bench.run             # the whole benchmark (about a minute or two)
+    .venv/bin/python -m tests.bench.run --profile   # also: cProfile of the completion step
+
+Aims: completion p95 < 15 ms on SQLite and < 4x the raw engine; inbox query at 100k open cases < 1.5x 1k.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import platform
+import sqlite3
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+from . import completion, inbox
+from .harness import Stats, make_app, stopwatch
+
+COMPLETION_P95_AIM_MS = 15.0
+ENGINE_RATIO_AIM = 4.0
+INBOX_RATIO_AIM = 1.5
+
+
+def _verdict(ok: bool) -> str:
+    return "meets aim" if ok else "MISSES aim"
+
+
+def _row(label: str, stats: Stats | None, extra: str = "") -> str:
+    if stats is None:
+        return f"  {label:<64} {'n/a':>10} {'':>10} {'':>5}  {extra}"
+    return f"  {label:<64} {stats.median_ms:>7.2f} ms {stats.p95_ms:>7.2f} ms {stats.n:>5}  {extra}"
+
+
+def _header(title: str) -> None:
+    print(f"\n{title}")
+    print(f"  {'measure':<64} {'median':>10} {'p95':>10} {'n':>5}")
+
+
+def bench_completion(workdir: Path, samples: int) -> None:
+    app = completion_app = make_app(workdir / "completion.sqlite3")
+    with stopwatch(f"completion: {samples} fresh cases + {completion.WARM_UP} warm-up"):
+        result = completion.run(completion_app, samples)
+    del app
+    ops, engine = result.operations, result.engine
+    _header("1. Task completion (hearing of a fresh FY2025 case; SQLite file, WAL)")
+    print(_row("operations.tasks.complete (validate, restore, save, commit)", ops))
+    print(_row("engine Instance.complete (in memory, no dump/restore)", engine))
+    median_ratio, p95_ratio = ops.median_ms / engine.median_ms, ops.p95_ms / engine.p95_ms
+    print(f"  ratio operations / engine: median {median_ratio:.2f}x, p95 {p95_ratio:.2f}x")
+    print(
+        f"  aim p95 < {COMPLETION_P95_AIM_MS:.0f} ms: {ops.p95_ms:.2f} ms -> {_verdict(ops.p95_ms < COMPLETION_P95_AIM_MS)}"
+    )
+    print(f"  aim ratio < {ENGINE_RATIO_AIM:.0f}x (p95): {p95_ratio:.2f}x -> {_verdict(p95_ratio < ENGINE_RATIO_AIM)}")
+
+
+def bench_inbox(workdir: Path, small: int, medium: int, large: int) -> None:
+    app = make_app(workdir / "inbox.sqlite3")
+    real_case = inbox.register_real_cases(app)
+    with stopwatch(f"bulk insert to {small:,} cases"):
+        inbox.grow_to(app, small)
+    at_small = inbox.time_inbox_query(app, reps=30)
+    with stopwatch(f"bulk insert to {medium:,} cases"):
+        inbox.grow_to(app, medium)
+    pages = inbox.time_pages(app, real_case, reps=15)
+    with stopwatch(f"bulk insert to {large:,} cases"):
+        inbox.grow_to(app, large)
+    at_large = inbox.time_inbox_query(app, reps=15)
+
+    _header("2. Inbox query (queries.inbox_query: first page of 50, default sort by due date, fresh session)")
+    for label, small_stats, large_stats, small_total, large_total in (
+        ("staff (all tasks)", at_small.staff, at_large.staff, at_small.staff_total, at_large.staff_total),
+        ("expert CN+TH", at_small.expert, at_large.expert, at_small.expert_total, at_large.expert_total),
+    ):
+        print(_row(f"{label}, {small:,} open cases ({small_total:,} open tasks)", small_stats))
+        print(_row(f"{label}, {large:,} open cases ({large_total:,} open tasks)", large_stats))
+        ratio = large_stats.median_ms / small_stats.median_ms
+        print(f"  ratio {large:,} / {small:,} (median): {ratio:.2f}x -> {_verdict(ratio < INBOX_RATIO_AIM)} "
+              f"(aim < {INBOX_RATIO_AIM}x)")  # fmt: skip
+
+    _header(f"3. Pages, server side (Flask test client, signed in as staff, {medium:,} cases)")
+    for page in pages:
+        if page.path is None:
+            print(f"  {page.label:<64} n/a (page not present)")
+        elif page.stats is None:
+            print(f"  {page.label:<64} n/a ({page.note})")
+        else:
+            print(_row(page.label, page.stats, f"HTTP {page.status}, {page.statements} SQL statements per request"))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--samples", type=int, default=200, help="completions to time (default 200)")
+    parser.add_argument("--large", type=int, default=100_000, help="open cases for the large inbox (default 100000)")
+    parser.add_argument("--profile", action="store_true", help="also print a cProfile of the completion step")
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    warnings.simplefilter("ignore")
+    started = time.perf_counter()
+    print(f"Benchmark on Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {platform.machine()}")
+    with tempfile.TemporaryDirectory(prefix="tss-bench-") as tmp:
+        workdir = Path(tmp)
+        bench_completion(workdir, args.samples)
+        bench_inbox(workdir, 1_000, 10_000, args.large)
+        if args.profile:
+            print("\n4. cProfile of 100 completions through the operations layer")
+            print(completion.profile(make_app(workdir / "profile.sqlite3"), 100))
+    print(f"\nTotal bench time: {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

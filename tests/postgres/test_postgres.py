@@ -1,0 +1,39 @@
+"""The Alembic migrations, the whole lifecycle and a real concurrent double completion on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from tests.web import test_api_lifecycle, test_concurrency
+from webapp.extensions import db
+
+from .conftest import upgrade
+
+pytestmark = pytest.mark.postgres
+
+
+def test_the_migrations_build_the_schema_the_models_describe(app):
+    with app.app_context():
+        assert db.engine.dialect.name == "postgresql"
+        tables = set(inspect(db.engine).get_table_names())
+        assert tables == set(db.metadata.tables) | {"alembic_version"}
+        with db.engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+        assert differences == [], "the models changed without a migration"
+    again = upgrade(app)
+    assert again.exit_code == 0, again.output  # already at head: a no-op
+
+
+def test_fy2025_case_in_two_countries_runs_end_to_end_on_postgresql(app, api_as):
+    test_api_lifecycle.test_fy2025_case_in_two_countries_runs_end_to_end(app, api_as)
+
+
+def test_fy2021_singapore_case_runs_end_to_end_on_postgresql(app, api_as, set_clock):
+    test_api_lifecycle.test_fy2021_singapore_case_runs_end_to_end(app, api_as, set_clock)
+
+
+def test_concurrent_double_completion_gives_one_success_and_one_conflict_on_postgresql(app, api_as):
+    test_concurrency.test_concurrent_double_completion_gives_one_success_and_one_conflict(app, api_as)

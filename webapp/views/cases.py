@@ -1,0 +1,259 @@
+"""The case list and the case page (Cockpit-style): stage timeline, diagram, hours, documents, emails, history."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, render_template, request, send_file
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from forms.choices import localized
+from workflows.editions import get_edition, load_editions
+
+from ..extensions import db
+from ..labels import CLOSED_REASON_LABELS, reason_text
+from ..models import Attachment, Case, Company, HumanTask, OutboxEmail, ProcessInstance, Role, TaskStatus, User
+from ..operations.hours import hours_summary
+from ..operations.process import STAGE_ORDER, restore
+from ..permissions import visible_cases_clause, visible_tasks_clause
+from ..queries import case_history, find_case
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+PER_PAGE = 25
+VIEWER_ROLES = {Role.STAFF, Role.ADMIN, Role.EXPERT, Role.APPLICANT}
+
+ACTION_LABELS = {
+    "application_registered": _l("申込書を登録"),
+    "task_completed": _l("タスクを完了"),
+    "task_claimed": _l("タスクを担当"),
+    "task_unclaimed": _l("タスクの担当を解除"),
+    "task_reassigned": _l("タスクの担当を変更"),
+    "hours_logged": _l("作業時間を記録"),
+    "email_queued": _l("メールを送信"),
+    "email_skipped": _l("メール送信を省略（宛先なし）"),
+    "service_closed": _l("国別支援を終了"),
+    "message_unhandled": _l("未処理のメッセージ"),
+}
+
+STEP_LABELS = {
+    "done": _l("完了"),
+    "current": _l("現在"),
+    "active": _l("進行中"),
+    "pending": _l("未着手"),
+    "not_reached": _l("実施なし"),
+}
+
+EMAIL_STATUS_LABELS = {
+    "pending": _l("送信待ち"),
+    "sent": _l("送信済み"),
+    "kept": _l("保管（SMTP未設定）"),
+    "failed": _l("送信失敗"),
+}
+
+# Email templates named in the history (the detail of "email_queued").
+EMAIL_TEMPLATE_LABELS = {
+    "receipt_confirmation": _l("申込書受領のお知らせ"),
+    "adoption_notice": _l("採択のお知らせ"),
+    "rejection_notice": _l("審査結果のお知らせ"),
+    "forms_reminder": _l("様式1・様式2のご提出のお願い"),
+}
+
+ATTACHMENT_KINDS = {
+    "sealed_application": _l("捺印済み申込書"),
+    "form1": _l("様式1"),
+    "form2": _l("様式2"),
+}
+
+
+@bp.before_request
+@login_required
+def _viewers_only():  # type: ignore[no-untyped-def]
+    if current_user.role not in VIEWER_ROLES:
+        abort(403)
+
+
+@bp.app_template_filter("hours")
+def format_hours(value: Any) -> str:
+    """Hours as people write them: 23, 9.75, 0.25 (no trailing zeros)."""
+    return f"{Decimal(str(value)).normalize():f}"
+
+
+@bp.app_template_filter("filesize")
+def format_file_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def country_label(edition_code: str | None, code: str) -> Any:
+    """A country's name in the request's language, from the edition's data file (the newest one as fallback)."""
+    editions = [get_edition(edition_code)] if edition_code else []
+    newest_first = sorted(load_editions().values(), key=lambda e: e.code, reverse=True)
+    for edition in [*editions, *newest_first]:
+        country = edition.country(code) if edition else None
+        if country:
+            return localized(country.name_ja, country.name_en)
+    return code
+
+
+def page_number() -> int:
+    value = request.args.get("page", "1")
+    return max(int(value), 1) if value.isdigit() else 1
+
+
+# ---------------------------------------------------------------- list
+
+
+def _list_filters(user: User) -> list[Any]:
+    clauses: list[Any] = [visible_cases_clause(user)]
+    text = request.args.get("q", "").strip()
+    if text:
+        clauses.append(or_(Case.number.contains(text), Company.name.contains(text)))
+    for name, column in (("stage", Case.stage), ("status", Case.status), ("edition", Case.edition)):
+        if request.args.get(name):
+            clauses.append(column == request.args[name])
+    return clauses
+
+
+@bp.get("", strict_slashes=False)
+def index():  # type: ignore[no-untyped-def]
+    clauses = _list_filters(current_user)
+    base = select(Case).join(Company, Company.id == Case.company_id).where(*clauses)
+    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    page = page_number()
+    rows = db.session.scalars(
+        base.options(selectinload(Case.company), selectinload(Case.countries))
+        .order_by(Case.received_on.desc(), Case.id.desc())
+        .offset((page - 1) * PER_PAGE)
+        .limit(PER_PAGE)
+    ).all()
+    return render_template(
+        "cases/index.html",
+        cases=rows,
+        total=total,
+        page=page,
+        pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
+        editions=sorted(load_editions()),
+        stages=[*STAGE_ORDER, "completed", "rejected", "ineligible"],
+        country_label=country_label,
+    )
+
+
+# ---------------------------------------------------------------- case page
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    stage: str
+    state: str  # done, current, active, pending, not_reached
+    started: datetime | None
+    finished: datetime | None
+
+
+def stage_timeline(case: Case) -> list[TimelineStep]:
+    """One step per stage, dated by the stage's tasks (first opened, last completed); one GROUP BY query."""
+    open_count = func.sum(sql_case((HumanTask.status == TaskStatus.OPEN.value, 1), else_=0))
+    rows = db.session.execute(
+        select(HumanTask.stage, func.min(HumanTask.created_at), func.max(HumanTask.completed_at), open_count)
+        .where(HumanTask.case_id == case.id, HumanTask.status != TaskStatus.CANCELLED.value)
+        .group_by(HumanTask.stage)
+    ).all()
+    by_stage = {stage: (started, finished, opened) for stage, started, finished, opened in rows}
+    steps = []
+    for stage in STAGE_ORDER:
+        started, finished, opened = by_stage.get(stage, (None, None, 0))
+        if stage == case.stage:
+            state = "current"
+        elif opened:
+            state = "active"
+        elif started is not None:
+            state = "done"
+        else:
+            state = "not_reached" if case.status != "active" else "pending"
+        steps.append(TimelineStep(stage, state, started, finished if not opened else None))
+    return steps
+
+
+def _open_tasks(user: User, case: Case) -> list[HumanTask]:
+    query = select(HumanTask).where(
+        HumanTask.case_id == case.id, HumanTask.status == TaskStatus.OPEN.value, visible_tasks_clause(user)
+    )
+    return list(db.session.scalars(query.options(selectinload(HumanTask.assignee)).order_by(HumanTask.id)))
+
+
+def _attachments(case: Case) -> list[Attachment]:
+    query = select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.uploaded_at, Attachment.id)
+    return list(db.session.scalars(query))
+
+
+def _emails(case: Case) -> list[OutboxEmail]:
+    query = select(OutboxEmail).where(OutboxEmail.case_id == case.id).order_by(OutboxEmail.created_at, OutboxEmail.id)
+    return list(db.session.scalars(query))
+
+
+@bp.get("/<int:case_id>")
+def show(case_id: int):  # type: ignore[no-untyped-def]
+    case = find_case(current_user, str(case_id))
+    edition = get_edition(case.edition)
+    return render_template(
+        "cases/show.html",
+        case=case,
+        edition=edition,
+        accept_from=edition.prior_use.accept_from.isoformat() if edition and edition.prior_use else None,
+        reason_text=reason_text,
+        step_labels=STEP_LABELS,
+        email_status_labels=EMAIL_STATUS_LABELS,
+        CLOSED_REASON_LABELS=CLOSED_REASON_LABELS,
+        timeline=stage_timeline(case),
+        open_tasks=_open_tasks(current_user, case),
+        hours=hours_summary(case),
+        attachments=_attachments(case),
+        emails=_emails(case),
+        history=case_history(case),
+        action_labels=ACTION_LABELS,
+        template_labels=EMAIL_TEMPLATE_LABELS,
+        attachment_kinds=ATTACHMENT_KINDS,
+        country_label=country_label,
+    )
+
+
+def diagram_source(sources: dict[str, str], process_id: str) -> str:
+    """The .bpmn file that defines the process (the diagram drawn on the case page)."""
+    bpmn = [text for name, text in sources.items() if name.endswith(".bpmn")]
+    return next((text for text in bpmn if f'id="{process_id}"' in text), bpmn[0] if bpmn else "")
+
+
+@bp.get("/<int:case_id>/diagram.json")
+def diagram(case_id: int):  # type: ignore[no-untyped-def]
+    case = find_case(current_user, str(case_id))
+    row = db.session.scalar(select(ProcessInstance).where(ProcessInstance.case_id == case.id))
+    if row is None:
+        abort(404)
+    instance = restore(row)
+    version = row.process_version
+    return jsonify(
+        xml=diagram_source(version.sources, version.process_id),
+        version=version.version,
+        completed=sorted(instance.completed_element_ids()),
+        active=sorted(instance.active_element_ids()),
+    )
+
+
+@bp.get("/<int:case_id>/attachments/<int:attachment_id>")
+def attachment(case_id: int, attachment_id: int):  # type: ignore[no-untyped-def]
+    case = find_case(current_user, str(case_id))
+    item = db.session.scalar(select(Attachment).where(Attachment.id == attachment_id, Attachment.case_id == case.id))
+    if item is None:
+        abort(404)
+    return send_file(io.BytesIO(item.data), mimetype=item.content_type, as_attachment=True, download_name=item.filename)

@@ -1,0 +1,124 @@
+"""The staff dashboard: cases per stage, adoptions against the plan, hours used against the caps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from flask import Blueprint, abort, render_template, request
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+
+from workflows.editions import load_editions
+
+from ..extensions import db
+from ..models import Case, CaseCountry, EditionState, HoursEntry
+from ..operations.cases import intake_closed_reason
+from ..operations.process import STAGE_ORDER
+from ..permissions import ALL_CASES_ROLES
+from .cases import country_label
+
+bp = Blueprint("dashboard", __name__)
+
+FINAL_STAGES = ("completed", "rejected", "ineligible")
+CHART_WIDTH, LABEL_WIDTH, BAR_HEIGHT, ROW_GAP, VALUE_WIDTH = 640, 110, 22, 14, 150
+
+
+@dataclass(frozen=True)
+class HoursRow:
+    country: str
+    used: Decimal
+    cap: Decimal
+    cases: int
+
+
+@bp.before_request
+@login_required
+def _staff_only():  # type: ignore[no-untyped-def]
+    if current_user.role not in ALL_CASES_ROLES:
+        abort(403)
+
+
+def _edition_filter(column: Any) -> list[Any]:
+    edition = request.args.get("edition")
+    return [column == edition] if edition else []
+
+
+def cases_per_stage() -> dict[str, int]:
+    query = select(Case.stage, func.count(Case.id)).where(*_edition_filter(Case.edition)).group_by(Case.stage)
+    return {stage: count for stage, count in db.session.execute(query)}
+
+
+def adoptions() -> list[dict[str, Any]]:
+    adopted = dict(db.session.execute(select(EditionState.edition, EditionState.adopted_count)).all())
+    received = dict(db.session.execute(select(Case.edition, func.count(Case.id)).group_by(Case.edition)).all())
+    rows = []
+    for code, edition in sorted(load_editions().items()):
+        rows.append(
+            {
+                "edition": edition,
+                "received": received.get(code, 0),
+                "adopted": adopted.get(code, 0),
+                "planned": edition.planned_adoptions,
+                "closed_reason": intake_closed_reason(edition),
+            }
+        )
+    return rows
+
+
+def hours_per_country() -> list[HoursRow]:
+    """Counted hours per country against the sum of the adopted cases' caps (two GROUP BY queries)."""
+    caps = db.session.execute(
+        select(CaseCountry.country, func.sum(CaseCountry.hour_cap), func.count(CaseCountry.id))
+        .join(Case, Case.id == CaseCountry.case_id)
+        .where(Case.adopted_at.is_not(None), *_edition_filter(Case.edition))
+        .group_by(CaseCountry.country)
+    ).all()
+    used = dict(
+        db.session.execute(
+            select(HoursEntry.country, func.sum(HoursEntry.hours))
+            .join(Case, Case.id == HoursEntry.case_id)
+            .where(HoursEntry.counted.is_(True), *_edition_filter(Case.edition))
+            .group_by(HoursEntry.country)
+        ).all()
+    )
+    return [
+        HoursRow(country, Decimal(str(used.get(country) or 0)), Decimal(str(cap or 0)), count)
+        for country, cap, count in sorted(caps)
+    ]
+
+
+def bar_chart(rows: list[HoursRow]) -> dict[str, Any]:
+    """Geometry for the inline SVG chart: one bar per country, the used part over the cap."""
+    track = CHART_WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    bars = []
+    for index, row in enumerate(rows):
+        share = float(row.used / row.cap) if row.cap else 0.0
+        bars.append(
+            {
+                "row": row,
+                "y": index * (BAR_HEIGHT + ROW_GAP),
+                "used_width": round(track * min(share, 1.0), 1),
+                "percent": round(share * 100),
+            }
+        )
+    height = max(len(rows) * (BAR_HEIGHT + ROW_GAP), BAR_HEIGHT)
+    return {"bars": bars, "width": CHART_WIDTH, "height": height, "track": track, "label_width": LABEL_WIDTH,
+            "bar_height": BAR_HEIGHT}  # fmt: skip
+
+
+@bp.get("/dashboard")
+def index():  # type: ignore[no-untyped-def]
+    stages = cases_per_stage()
+    hours = hours_per_country()
+    return render_template(
+        "dashboard/index.html",
+        stage_rows=[(stage, stages.get(stage, 0)) for stage in (*STAGE_ORDER, *FINAL_STAGES)],
+        total_cases=sum(stages.values()),
+        adoptions=adoptions(),
+        hours=hours,
+        chart=bar_chart(hours),
+        editions=sorted(load_editions()),
+        country_label=country_label,
+    )

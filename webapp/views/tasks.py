@@ -1,0 +1,162 @@
+"""The task page: the step's instructions and form on the left, the case at a glance on the right.
+
+Submitting re-checks the role on the server (operations.tasks.complete does); a draft can be saved half-filled.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError
+from jinja2 import TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy import select
+from werkzeug.datastructures import CombinedMultiDict
+
+from workflows.editions import get_edition
+from workflows.engine import TaskNotReady
+
+from ..extensions import db
+from ..models import Attachment, HumanTask, ProcessInstance, TaskStatus, User
+from ..operations import tasks as task_ops
+from ..operations.errors import Conflict, Forbidden, Invalid, NotFound
+from ..operations.hours import hours_summary
+from ..operations.process import restore
+from ..permissions import acts_on_behalf, can_act_on_task, can_view_case
+from ..queries import due_state
+from . import form_render
+from .inbox import csrf_refused
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+bp.register_error_handler(CSRFError, csrf_refused)
+bp.add_app_template_global(form_render.field_kind, "field_kind")
+bp.add_app_template_global(form_render.blank_row, "blank_row")
+bp.add_app_template_global(form_render.error_list, "error_list")
+
+DOCUMENT_KINDS = {
+    "sealed_application": _l("捺印済みの申込書"),
+    "form1": _l("保有情報リスト（様式1）"),
+    "form2": _l("情報管理体制セルフチェックシート（様式2）"),
+}
+_instructions_env = SandboxedEnvironment(autoescape=False)
+
+
+@bp.before_request
+@login_required
+def _signed_in():  # type: ignore[no-untyped-def]
+    return None
+
+
+def _user() -> User:
+    return current_user._get_current_object()  # type: ignore[no-any-return]
+
+
+def load_task(user: User, task_id: int) -> HumanTask:
+    """The task, or 404 when it does not exist or its case is hidden; 403 when the case is visible but the task
+    belongs to another lane (an expert opening a staff task)."""
+    try:
+        return task_ops.get_task(user, task_id)
+    except NotFound:
+        task = db.session.get(HumanTask, task_id)
+        if task is not None and can_view_case(user, task.case):
+            raise Forbidden(_("このタスクを処理する権限がありません。")) from None
+        raise
+
+
+def task_instructions(task: HumanTask) -> str:
+    """The diagram's instructions for this step, rendered (sandboxed) against the task's data.
+
+    The inbox never does this: it restores the one instance, for this page only.
+    """
+    row = db.session.get(ProcessInstance, task.instance_id)
+    if row is None or task.status != TaskStatus.OPEN.value:
+        return ""
+    try:
+        info = restore(row).task(task.engine_task_id)
+    except TaskNotReady:
+        return ""
+    try:
+        return _instructions_env.from_string(info.instructions).render(info.data).strip()
+    except TemplateError:
+        return info.instructions.strip()
+
+
+def case_summary(task: HumanTask) -> dict[str, Any]:
+    case = task.case
+    documents = db.session.execute(
+        select(Attachment.id, Attachment.kind, Attachment.filename, Attachment.size, Attachment.uploaded_at)
+        .where(Attachment.case_id == case.id)
+        .order_by(Attachment.id)
+    ).all()
+    return {
+        "case": case,
+        "edition": get_edition(case.edition),
+        "hours": hours_summary(case),
+        "documents": [(d.id, DOCUMENT_KINDS.get(d.kind, d.kind), d.filename, d.size, d.uploaded_at) for d in documents],
+    }
+
+
+def _render(task: HumanTask, form: Any = None, *, alert: str | None = None, status: int = 200) -> Any:
+    user = _user()
+    return (
+        render_template(
+            "tasks/show.html",
+            task=task,
+            form=form,
+            alert=alert,
+            instructions=task_instructions(task),
+            on_behalf=acts_on_behalf(user, task),
+            may_act=can_act_on_task(user, task),
+            due=due_state(task),
+            **case_summary(task),
+        ),
+        status,
+    )
+
+
+def _workable(user: User, task: HumanTask) -> bool:
+    return task.status == TaskStatus.OPEN.value and can_act_on_task(user, task)
+
+
+@bp.get("/<int:task_id>")
+def show(task_id: int):  # type: ignore[no-untyped-def]
+    user = _user()
+    task = load_task(user, task_id)
+    return _render(task, task_ops.task_form(task) if _workable(user, task) else None)
+
+
+def _posted() -> CombinedMultiDict:
+    return CombinedMultiDict([request.files, request.form])
+
+
+@bp.post("/<int:task_id>")
+def submit(task_id: int):  # type: ignore[no-untyped-def]
+    user = _user()
+    task = load_task(user, task_id)
+    if request.form.get("action") == "draft":
+        task_ops.save_draft(user, task_id, request.form)
+        flash(_("下書きを保存しました。続きはこのページからいつでも入力できます。"), "success")
+        return redirect(url_for(".show", task_id=task_id))
+    try:
+        task_ops.complete(user, task_id, _posted())
+    except Invalid as exc:
+        db.session.rollback()
+        return _render(task, _checked_form(task, exc), alert=exc.message, status=422)
+    except Conflict as exc:
+        db.session.rollback()
+        form = task_ops.task_form(task, _posted()) if _workable(user, task) else None
+        return _render(task, form, alert=exc.message, status=409)
+    flash(_("完了しました。"), "success")
+    return redirect(url_for("inbox.index"))
+
+
+def _checked_form(task: HumanTask, exc: Invalid) -> Any:
+    """The posted form with its own per-field errors plus those the operations found (e.g. a missing PDF)."""
+    form = task_ops.task_form(task, _posted())
+    form.validate()
+    form_render.add_errors(form, exc.errors)
+    return form
