@@ -24,6 +24,7 @@ from features.steps.process import *  # noqa: F403
 from features.steps.publicity import *  # noqa: F403
 from features.steps.roles import *  # noqa: F403
 from features.support import Mailbox, World, start_mailbox
+from webapp import create_app
 from tests.fixtures import PASSWORD, USERS
 from webapp.extensions import db
 from webapp.models import Company, User
@@ -50,6 +51,52 @@ TAGS = {
 def pytest_configure(config: pytest.Config) -> None:
     for tag, meaning in TAGS.items():
         config.addinivalue_line("markers", f"{tag}: {meaning}")
+
+
+# ---------------------------------------------------------------- one application, emptied between scenarios
+# Creating the app, its schema and the first process version costs ~0.2 s; over ~120 scenarios that is most
+# of the run. The features share one app and database and empty every table after each scenario, keeping only
+# the repository's process version 1 (so new cases start it without parsing the diagram again).
+
+
+@pytest.fixture(scope="session")
+def shared_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    database = tmp_path_factory.mktemp("features") / "features.sqlite3"
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "WTF_CSRF_ENABLED": False,
+            "MAIL_SERVER": None,
+            "SECRET_KEY": "test",
+        }
+    )
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(shared_app: Flask, set_clock: Any) -> Iterator[Flask]:
+    """Overrides tests/fixtures.py's `app` for the features: same configuration, emptied afterwards."""
+    yield shared_app
+    shared_app.config["MAIL_SERVER"] = None
+    with shared_app.app_context():
+        db.session.remove()
+        empty_database()
+
+
+def empty_database() -> None:
+    with db.engine.begin() as connection:
+        versions = db.metadata.tables["process_version"]
+        connection.execute(versions.update().values(deployed_by_id=None))
+        for table in reversed(db.metadata.sorted_tables):
+            if table is not versions:
+                connection.execute(table.delete())
+        connection.execute(versions.delete().where(versions.c.version > 1))
 
 
 @pytest.fixture(scope="session")
@@ -87,5 +134,7 @@ def mailbox(app: Any) -> Iterator[Mailbox]:
 
 
 @pytest.fixture
-def world(app: Any, api_as: Any, users: Any, mailbox: Mailbox, set_clock: Any) -> World:
-    return World(app=app, api_as=api_as, mailbox=mailbox)
+def world(request: pytest.FixtureRequest, app: Any, api_as: Any, users: Any, set_clock: Any) -> World:
+    """The scenario's world; scenarios tagged @メール also get the company's mailbox (an SMTP server)."""
+    box = request.getfixturevalue("mailbox") if request.node.get_closest_marker("メール") else None
+    return World(app=app, api_as=api_as, mailbox=box)

@@ -181,7 +181,7 @@ class World:
 
     app: Flask
     api_as: Any
-    mailbox: Mailbox
+    mailbox: Mailbox | None
     edition: str | None = None
     cases: dict[str, dict[str, Any]] = field(default_factory=dict)
     current: str | None = None
@@ -189,6 +189,11 @@ class World:
     hearing: dict[str, Any] = field(default_factory=lambda: dict(HEARING_DEFAULTS))
     application_answers: dict[str, Any] = field(default_factory=dict)
     notes: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def mail(self) -> Mailbox:
+        assert self.mailbox is not None, "メールを確かめるシナリオには @メール のタグを付けてください"
+        return self.mailbox
 
     # -- cases
 

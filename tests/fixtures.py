@@ -60,8 +60,16 @@ def app(tmp_path, set_clock) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    """Hashing is deliberately slow (argon2); hash the shared test password once per run."""
+    user = User()
+    user.set_password(PASSWORD)
+    return user.password_hash
+
+
 @pytest.fixture
-def users(app: Flask) -> dict[str, User]:
+def users(app: Flask, password_hash: str) -> dict[str, User]:
     with app.app_context():
         companies: dict[str, Company] = {}
         for username, (role, name, countries, lead, company_name) in USERS.items():
@@ -72,7 +80,7 @@ def users(app: Flask) -> dict[str, User]:
                 db.session.add(company)
                 db.session.flush()
                 user.company_id = company.id
-            user.set_password(PASSWORD)
+            user.password_hash = password_hash
             db.session.add(user)
         db.session.commit()
         return {u.username: u for u in db.session.query(User).all()}

@@ -102,10 +102,18 @@ def create_application():  # type: ignore[no-untyped-def]
 @api.get("/tasks")
 def list_tasks():  # type: ignore[no-untyped-def]
     args = request.args
-    page = max(int(args.get("page", 1)), 1)
-    per_page = min(max(int(args.get("per_page", 50)), 1), 200)
+    page = _positive_int(args, "page", 1)
+    per_page = min(_positive_int(args, "per_page", 50), 200)
     query, total = inbox_query(_user(), args, page=page, per_page=per_page)
     return jsonify(total=total, page=page, per_page=per_page, tasks=[task_json(t) for t in query])
+
+
+def _positive_int(args: Any, name: str, default: int) -> int:
+    value = args.get(name, str(default))
+    if not value.isdigit() or int(value) < 1:
+        message = _("%(name)s は1以上の整数で指定してください。", name=name)
+        raise Invalid(message, {name: [message]})
+    return int(value)
 
 
 @api.get("/tasks/<int:task_id>")

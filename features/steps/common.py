@@ -245,13 +245,13 @@ def case_completed(world: World) -> None:
 
 
 def _mails(world: World, subject: str) -> list:
-    return [m for m in world.mailbox.to(world.contact_email) if subject in str(m["Subject"])]
+    return [m for m in world.mail.to(world.contact_email) if subject in str(m["Subject"])]
 
 
 @step(R("企業の担当者に、件名に「{文}」を含むメールが届く"))
 def mail_arrives(world: World, text: str) -> None:
     found = _mails(world, text)
-    subjects = [str(m["Subject"]) for m in world.mailbox.messages]
+    subjects = [str(m["Subject"]) for m in world.mail.messages]
     assert found, f"規則違反: 企業（{world.contact_email}）に「{text}」の連絡が届くべき。届いたメール: {subjects}"
     world.notes["mail"] = found[-1]
 
@@ -265,7 +265,7 @@ def mail_not_yet(world: World, text: str) -> None:
 @step(R("そのメールには「{文}」と書かれている"))
 def mail_says(world: World, text: str) -> None:
     message = world.notes["mail"]
-    body = world.mailbox.body(message)
+    body = world.mail.body(message)
     assert text in body, f"規則違反: 「{message['Subject']}」に「{text}」が書かれているべき。本文:\n{body}"
 
 
@@ -285,6 +285,11 @@ def tick_at(world: World, when: str) -> None:
 @step(R("採択から{数}日の1分前まで時計を進めてタイマーを実行する"))
 def tick_just_before(world: World, number: str) -> None:
     advance_and_tick(world, world.notes["adopted_at"] + timedelta(days=int(number)) - timedelta(minutes=1))
+
+
+@step(R("採択から{数}日を1分過ぎるまで時計を進めてタイマーを実行する"))
+def tick_just_after(world: World, number: str) -> None:
+    advance_and_tick(world, world.notes["adopted_at"] + timedelta(days=int(number), minutes=1))
 
 
 @step(R("採択から{数}日後まで時計を進めてタイマーを実行する"))

@@ -70,5 +70,5 @@ def confirm_receipt_with_pdf(world: World) -> None:
 def mail_has_case_number(world: World) -> None:
     message = world.notes["mail"]
     number = world.case["number"]
-    body = world.mailbox.body(message)
+    body = world.mail.body(message)
     assert number in body and number in str(message["Subject"]), f"受付番号 {number} が書かれているべき:\n{body}"

@@ -11,6 +11,7 @@ from webapp.extensions import db
 from webapp.models import EditionState
 
 from .lifecycle import HEARING_OK, PDF, adopt, application, complete, open_task, register
+from .test_api_lifecycle import PLAN, SERVICE, briefing
 
 FY2021_OPEN = datetime.fromisoformat("2021-08-02T10:00:00+09:00")
 FY2025_NAME = "2025年度 海外における営業秘密漏えい対策支援事業"
@@ -163,7 +164,12 @@ def test_the_support_period_end_refuses_later_work_and_closes_the_service(app, a
     adopt(staff, case["id"])
     forms = open_task(staff, case["id"], "forms_submission")
     assert complete(staff, forms["id"], {"form1_file": PDF, "form2_file": PDF}).status_code == 200
-    briefing_vn = open_task(expert_vn, case["id"], "expert_briefing", "VN")
+    briefing_cn = open_task(expert_cn, case["id"], "expert_briefing", "CN")
+    assert complete(expert_cn, briefing_cn["id"], briefing("20", "zh")).status_code == 200
+    plan = dict(PLAN, start_date="2025-08-01", end_date="2026-02-06")
+    assert complete(staff, open_task(staff, case["id"], "plan_confirmation", "CN")["id"], plan).status_code == 200
+    service_cn = open_task(expert_cn, case["id"], "service_delivery", "CN")
+    briefing_vn = open_task(expert_vn, case["id"], "expert_briefing", "VN")  # VN is still at its briefing
 
     set_clock(datetime.fromisoformat("2026-02-06T12:00:00+09:00"))
     after_end = log_hours(expert_cn, case["id"], "CN", "1", work_date="2026-02-07")
@@ -176,7 +182,8 @@ def test_the_support_period_end_refuses_later_work_and_closes_the_service(app, a
     assert result.exit_code == 0 and "timers fired for 1 case(s)" in result.output
 
     cancelled = staff.get("/tasks", case=str(case["id"]), status="cancelled").get_json()["tasks"]
-    assert {(t["form_key"], t["country"]) for t in cancelled} == {("expert_briefing", "CN"), ("expert_briefing", "VN")}
+    assert {t["id"] for t in cancelled} == {service_cn["id"], briefing_vn["id"]}
+    assert staff.get("/tasks", case=str(case["id"]), role="expert").get_json()["tasks"] == []
     assert expert_vn.get(f"/tasks/{briefing_vn['id']}").get_json()["status"] == "cancelled"
     detail = staff.get(f"/cases/{case['id']}").get_json()
     assert {h["country"]: (h["closed_reason"], h["closed_label"]) for h in detail["hours"]} == {
@@ -186,8 +193,9 @@ def test_the_support_period_end_refuses_later_work_and_closes_the_service(app, a
     assert hours_of(staff, case["id"], "CN")["used"] == 1.0
     refused = log_hours(expert_cn, case["id"], "CN", "1", work_date="2026-02-06")
     assert refused.status_code == 409
-    late_completion = complete(expert_vn, briefing_vn["id"], {"briefing_date": "2026-02-06"})
+    late_completion = complete(expert_cn, service_cn["id"], SERVICE)
     assert late_completion.status_code == 409
+    assert late_completion.get_json()["error"] == "このタスクは既に終了しています（支援期間の終了など）。"
 
 
 # ---------------------------------------------------------------- each edition's countries

@@ -126,6 +126,16 @@ def test_a_missing_required_field_is_explained_beside_it_and_focusable(app, api_
     assert "[aria-invalid=true]" in page  # the first field in error gets the focus
 
 
+def test_the_hearing_starts_from_what_the_application_already_answered(app, api_as, case, receipt):
+    staff = api_as("staff")
+    complete(staff, receipt, {"sealed_pdf_confirmed": True})
+    hearing = open_task(staff, case["id"], "hearing")["id"]
+    page = login(app, "staff").get(f"/tasks/{hearing}").get_data(as_text=True)
+    assert 'selected value="yes"' in field_block(page, "domestic_experience")
+    assert "checked" in field_block(page, "publicity_consent")
+    assert "checked" not in field_block(page, "willing_to_build")  # not asked on the application
+
+
 def test_the_sealed_pdf_rule_of_the_operations_shows_beside_the_upload(app, api_as, case):
     with app.app_context():
         db.session.execute(db.text("DELETE FROM attachment"))

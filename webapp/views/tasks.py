@@ -5,6 +5,8 @@ Submitting re-checks the role on the server (operations.tasks.complete does); a 
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -17,6 +19,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 from werkzeug.datastructures import CombinedMultiDict
 
+from forms import build_form
 from workflows.editions import get_edition
 from workflows.engine import TaskNotReady
 
@@ -67,22 +70,33 @@ def load_task(user: User, task_id: int) -> HumanTask:
         raise
 
 
-def task_instructions(task: HumanTask) -> str:
-    """The diagram's instructions for this step, rendered (sandboxed) against the task's data.
+@dataclass(frozen=True)
+class StepDetails:
+    instructions: str  # the diagram's instructions, rendered
+    data: dict[str, Any]  # the process data the step sees (fills what earlier steps already answered)
 
-    The inbox never does this: it restores the one instance, for this page only.
-    """
+
+def step_details(task: HumanTask) -> StepDetails:
+    """Instructions and data of this one open step: one restore, on the task page only (never in the inbox)."""
     row = db.session.get(ProcessInstance, task.instance_id)
     if row is None or task.status != TaskStatus.OPEN.value:
-        return ""
+        return StepDetails("", {})
     try:
         info = restore(row).task(task.engine_task_id)
     except TaskNotReady:
-        return ""
+        return StepDetails("", {})
     try:
-        return _instructions_env.from_string(info.instructions).render(info.data).strip()
+        text = _instructions_env.from_string(info.instructions).render(info.data)
     except TemplateError:
-        return info.instructions.strip()
+        text = info.instructions
+    return StepDetails(text.strip(), info.data)
+
+
+def step_form(task: HumanTask, data: dict[str, Any], formdata: Any = None) -> Any:
+    """The step's form: posted input, else the saved draft over what the process already knows."""
+    draft = json.loads(task.draft_json) if task.draft_json else {}
+    context = task_ops.task_context(task, data)
+    return build_form(task.form_key, context=context, formdata=formdata, data=draft)
 
 
 def case_summary(task: HumanTask) -> dict[str, Any]:
@@ -100,22 +114,33 @@ def case_summary(task: HumanTask) -> dict[str, Any]:
     }
 
 
-def _render(task: HumanTask, form: Any = None, *, alert: str | None = None, status: int = 200) -> Any:
+def _render(
+    task: HumanTask,
+    *,
+    formdata: Any = None,
+    invalid: Invalid | None = None,
+    alert: str | None = None,
+    status: int = 200,
+) -> Any:
     user = _user()
-    return (
-        render_template(
-            "tasks/show.html",
-            task=task,
-            form=form,
-            alert=alert,
-            instructions=task_instructions(task),
-            on_behalf=acts_on_behalf(user, task),
-            may_act=can_act_on_task(user, task),
-            due=due_state(task),
-            **case_summary(task),
-        ),
-        status,
+    details = step_details(task)
+    form = step_form(task, details.data, formdata) if _workable(user, task) else None
+    if form is not None and invalid is not None:
+        # the posted form's own per-field errors, plus those the operations found (e.g. a missing PDF)
+        form.validate()
+        form_render.add_errors(form, invalid.errors)
+    page = render_template(
+        "tasks/show.html",
+        task=task,
+        form=form,
+        alert=alert,
+        instructions=details.instructions,
+        on_behalf=acts_on_behalf(user, task),
+        may_act=can_act_on_task(user, task),
+        due=due_state(task),
+        **case_summary(task),
     )
+    return page, status
 
 
 def _workable(user: User, task: HumanTask) -> bool:
@@ -126,7 +151,7 @@ def _workable(user: User, task: HumanTask) -> bool:
 def show(task_id: int):  # type: ignore[no-untyped-def]
     user = _user()
     task = load_task(user, task_id)
-    return _render(task, task_ops.task_form(task) if _workable(user, task) else None)
+    return _render(task)
 
 
 def _posted() -> CombinedMultiDict:
@@ -145,18 +170,9 @@ def submit(task_id: int):  # type: ignore[no-untyped-def]
         task_ops.complete(user, task_id, _posted())
     except Invalid as exc:
         db.session.rollback()
-        return _render(task, _checked_form(task, exc), alert=exc.message, status=422)
+        return _render(task, formdata=_posted(), invalid=exc, alert=exc.message, status=422)
     except Conflict as exc:
         db.session.rollback()
-        form = task_ops.task_form(task, _posted()) if _workable(user, task) else None
-        return _render(task, form, alert=exc.message, status=409)
+        return _render(task, formdata=_posted(), alert=exc.message, status=409)
     flash(_("完了しました。"), "success")
     return redirect(url_for("inbox.index"))
-
-
-def _checked_form(task: HumanTask, exc: Invalid) -> Any:
-    """The posted form with its own per-field errors plus those the operations found (e.g. a missing PDF)."""
-    form = task_ops.task_form(task, _posted())
-    form.validate()
-    form_render.add_errors(form, exc.errors)
-    return form
