@@ -24,8 +24,8 @@ from features.steps.process import *  # noqa: F403
 from features.steps.publicity import *  # noqa: F403
 from features.steps.roles import *  # noqa: F403
 from features.support import Mailbox, World, start_mailbox
-from webapp import create_app
 from tests.fixtures import PASSWORD, USERS
+from webapp import create_app
 from webapp.extensions import db
 from webapp.models import Company, User
 

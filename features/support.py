@@ -239,7 +239,9 @@ class World:
     def require_task(self, form_key: str, country: str | None = None) -> dict[str, Any]:
         task = self.open_task(form_key, country)
         label = next(k for k, v in TASKS.items() if v == form_key)
-        assert task is not None, f"「{label}」のタスク（{country or '-'}）が開いていません。開いているタスク: {self.tasks('staff', case=str(self.case_id))}"
+        assert task is not None, (
+            f"「{label}」のタスク（{country or '-'}）が開いていません。開いているタスク: {self.tasks('staff', case=str(self.case_id))}"
+        )
         return task
 
     def complete(self, username: str, task_id: int, payload: dict[str, Any]) -> Any:

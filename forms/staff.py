@@ -45,6 +45,7 @@ class ReceiptConfirmationForm(TaskForm):
 class HearingForm(TaskForm):
     # The application already answered these; the hearing confirms them.
     prefill_keys = (
+        "site_status",
         "applied_by_japan_side",
         "site_wants_service",
         "domestic_experience",

@@ -60,7 +60,11 @@ def received(world: World, company: str, date: str, *, heard: bool) -> None:
     drive(world, "hearing" if heard else "receipt")
 
 
-@step(R("(?P<first>\\S+?株式会社)の申込書を {日付} に、(?P<second>\\S+?株式会社)の申込書を (?P<date2>\\d{4}-\\d{2}-\\d{2}) に受領し、どちらもヒアリングを終えた"))
+@step(
+    R(
+        "(?P<first>\\S+?株式会社)の申込書を {日付} に、(?P<second>\\S+?株式会社)の申込書を (?P<date2>\\d{4}-\\d{2}-\\d{2}) に受領し、どちらもヒアリングを終えた"
+    )
+)
 def two_received_and_heard(world: World, first: str, date: str, second: str, date2: str) -> None:
     received(world, first, date, heard=True)
     received(world, second, date2, heard=True)
@@ -143,5 +147,3 @@ def adopted_count(world: World, number: str) -> None:
 def try_new_application(world: World) -> None:
     data = application_form(world.edition or "", ["CN"], today(world), company_name="E物産株式会社")
     world.response = world.api_as("staff").post("/applications", data=multipart(data))
-
-

@@ -80,7 +80,9 @@ def briefing_in_language(world: World, role: str, text: str) -> None:
 @step(R("{役割}として、研修の対象者を「(?P<audience>[^」]+)」、言語を「{文}」として説明を完了する"))
 def briefing_audience_language(world: World, role: str, audience: str, text: str) -> None:
     response = complete_briefing(world, role, training_audience=AUDIENCES[audience], training_language=LANGUAGES[text])
-    assert response.status_code == 200, f"規則違反: 日本企業の管理職・社員も研修に参加できるべき。実際: {shown(response)}"
+    assert response.status_code == 200, (
+        f"規則違反: 日本企業の管理職・社員も研修に参加できるべき。実際: {shown(response)}"
+    )
 
 
 @step(R("{役割}として、説明を完了した"))

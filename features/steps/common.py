@@ -142,7 +142,9 @@ def inbox(world: World, role: str, task: str, country: str | None) -> list[dict]
 @step(R("{国の}「{タスク}」のタスクが{役割}の受付箱に入る"))
 def task_in_inbox(world: World, task: str, role: str, country: str | None = None) -> None:
     found = inbox(world, role, task, country)
-    assert found, f"規則違反: 「{task}」（{country or '-'}）は{role}の受付箱に入るべき。受付箱: {world.tasks(role_user(role))}"
+    assert found, (
+        f"規則違反: 「{task}」（{country or '-'}）は{role}の受付箱に入るべき。受付箱: {world.tasks(role_user(role))}"
+    )
 
 
 @step(R("「{タスク}」のタスクが1件だけ{役割}の受付箱に入る"))
@@ -195,7 +197,9 @@ def refused_forbidden(world: World) -> None:
 @step("見つからないとして断られる")
 def refused_not_found(world: World) -> None:
     response = world.response
-    assert response.status_code == 404, f"規則違反: 担当外の案件は見つからないとして断られるべき。実際: {shown(response)}"
+    assert response.status_code == 404, (
+        f"規則違反: 担当外の案件は見つからないとして断られるべき。実際: {shown(response)}"
+    )
 
 
 @step("断られる")

@@ -42,7 +42,11 @@ def hearing_site(world: World, text: str) -> None:
     complete_hearing(world, site_status=SITE[text])
 
 
-@step(R("ジェトロ担当者として、ヒアリングで日本側からの申請かは「(?P<japan_side>はい|いいえ)」、現地拠点の希望は「(?P<wants>あり|なし)」と確認する"))
+@step(
+    R(
+        "ジェトロ担当者として、ヒアリングで日本側からの申請かは「(?P<japan_side>はい|いいえ)」、現地拠点の希望は「(?P<wants>あり|なし)」と確認する"
+    )
+)
 def hearing_site_consent(world: World, japan_side: str, wants: str) -> None:
     complete_hearing(world, applied_by_japan_side=YES_NO[japan_side], site_wants_service=YES_NO[wants])
 
@@ -57,7 +61,11 @@ def hearing_willing(world: World, text: str) -> None:
     complete_hearing(world, willing_to_build=YES_NO[text])
 
 
-@step(R("ジェトロ担当者として、2019年度以降の同地域での利用が{数}時間の{年度}の申込書（{国々}、受領日 {日付}）を登録し、受領確認した"))
+@step(
+    R(
+        "ジェトロ担当者として、2019年度以降の同地域での利用が{数}時間の{年度}の申込書（{国々}、受領日 {日付}）を登録し、受領確認した"
+    )
+)
 def registered_with_prior_use(world: World, number: str, edition: str, countries: str, date: str) -> None:
     new_case(world, edition, countries, prior_use_hours=number, received_on=date)
     drive(world, "receipt")

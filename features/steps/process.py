@@ -11,7 +11,6 @@ from features.steps import R
 from features.support import World, drive, role_user
 from webapp.operations.process import repository_files
 
-
 VERSION_ROW = re.compile(r"<td>v(\d+)")
 
 
@@ -83,5 +82,6 @@ def confirm_both(world: World, first: str, second: str) -> None:
 def next_task_title(world: World, company: str, text: str) -> None:
     world.current = company
     task = world.require_task("hearing")
-    assert task["title"] == text, f"規則違反: {company}の案件は申込時のバージョンの流れで進むべき。次のタスク: {task['title']}"
-
+    assert task["title"] == text, (
+        f"規則違反: {company}の案件は申込時のバージョンの流れで進むべき。次のタスク: {task['title']}"
+    )

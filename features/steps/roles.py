@@ -95,4 +95,3 @@ def reassign(world: World, role: str, role2: str) -> None:
 def assignee_is(world: World, role: str) -> None:
     assert world.response.status_code == 200, f"リーダーは担当を割り当てられるべき: {shown(world.response)}"
     assert hearing_task(world)["assignee"] == role_user(role)
-

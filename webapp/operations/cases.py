@@ -20,6 +20,15 @@ from .errors import Conflict, Forbidden, Invalid
 from .notifications import dispatch
 from .process import start_instance
 
+PREFILLED_ANSWERS = (
+    "site_type",
+    "domestic_experience",
+    "applied_by_japan_side",
+    "site_wants_service",
+    "publicity_consent",
+    "prior_use_hours",
+    "industry",
+)
 COMPANY_FIELDS = ("name", "name_en", "corporate_number", "hq_address", "representative", "industry")
 
 
@@ -87,23 +96,18 @@ def register_application(actor: User, data: dict[str, Any], uploads: dict) -> Ca
     return case
 
 
+def application_answers(data: dict[str, Any]) -> dict[str, Any]:
+    """The application's answers the hearing starts from (and the eligibility decision reads)."""
+    answers = {key: data.get(key) for key in PREFILLED_ANSWERS}
+    answers["site_status"] = "planned" if data.get("site_type") == "planned" else "existing"
+    return answers
+
+
 def _process_data(case: Case, edition: Edition, data: dict[str, Any]) -> dict[str, Any]:
-    """What the diagram needs: edition figures, countries, and the application's answers as prefill."""
-    prefill = {
-        key: data.get(key)
-        for key in (
-            "site_type",
-            "domestic_experience",
-            "applied_by_japan_side",
-            "site_wants_service",
-            "publicity_consent",
-            "prior_use_hours",
-        )
-    }
-    prefill["site_status"] = "planned" if data.get("site_type") == "planned" else "existing"
+    """What the diagram needs: edition figures, countries, and the application's answers."""
     return {
         **edition.process_data(),
-        **prefill,
+        **application_answers(data),
         "case_number": case.number,
         "company_name": case.company.name,
         "countries": case.country_codes,

@@ -19,7 +19,7 @@ from ..models import Attachment, Case, CaseStatus, HumanTask, ProcessInstance, R
 from ..permissions import acts_on_behalf, can_act_on_task, can_view_case
 from .attachments import store_upload
 from .audit import record
-from .cases import edition_state
+from .cases import application_answers, edition_state
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .notifications import dispatch
 from .process import restore, save_instance
@@ -66,8 +66,10 @@ def task_context(task: HumanTask, data: dict[str, Any] | None = None) -> TaskCon
 
 
 def task_form(task: HumanTask, formdata: MultiDict | None = None, *, csrf: bool = True) -> TaskForm:
-    prefill = json.loads(task.draft_json) if task.draft_json else {}
-    return build_form(task.form_key, context=task_context(task), formdata=formdata, data=prefill, csrf=csrf)
+    """The task's form, pre-filled from the draft, else from the application's answers where the form asks."""
+    draft = json.loads(task.draft_json) if task.draft_json else {}
+    context = task_context(task, application_answers(task.case.application))
+    return build_form(task.form_key, context=context, formdata=formdata, data=draft, csrf=csrf)
 
 
 # ---------------------------------------------------------------- claiming
