@@ -85,6 +85,11 @@ def edition_code(label: str) -> str:
     return EDITIONS[label]
 
 
+def edition_label(code: str | None) -> str:
+    """ "FY2025" -> 「2025年度」 (the scenario's edition; 2025年度 until one is named)."""
+    return next(label for label, value in EDITIONS.items() if value == (code or "FY2025"))
+
+
 def country_codes(text: str) -> list[str]:
     """「中国、ベトナム」 or 「中国・ベトナム」 -> ["CN", "VN"]."""
     return [COUNTRIES[name.strip()] for name in text.replace("・", "、").split("、") if name.strip()]
@@ -124,6 +129,15 @@ def application_form(edition: str, countries: list[str], received_on: str, **ext
     data = application(edition, countries, received_on, **extra)
     data.setdefault("sealed_pdf", PDF)
     return {k: v for k, v in data.items() if v is not None}
+
+
+def application_fields(app: Flask) -> list[dict[str, Any]]:
+    """The application form's fields as the registration page shows them (labels, choices, hints)."""
+    from forms import TaskContext, describe_form
+    from workflows.editions import load_editions
+
+    with app.test_request_context("/"):
+        return describe_form("application", TaskContext(editions=load_editions()))
 
 
 def error_text(response: Any) -> str:
@@ -290,10 +304,24 @@ def register(world: World, label: str, edition: str, countries: list[str], **ext
     return response
 
 
+# The hearing confirms what the application said (the form comes prefilled with these answers).
+CONFIRMED_AT_HEARING = (
+    "domestic_experience",
+    "applied_by_japan_side",
+    "site_wants_service",
+    "publicity_consent",
+    "prior_use_hours",
+)
+
+
 def hearing_answers(world: World, **overrides: Any) -> dict[str, Any]:
+    applied = world.application_answers
     answers = dict(world.hearing, hearing_date=today(world))
-    if "prior_use_hours" in world.application_answers:
-        answers["prior_use_hours"] = str(world.application_answers["prior_use_hours"])
+    answers.update({key: applied[key] for key in CONFIRMED_AT_HEARING if key in applied})
+    if applied.get("site_type") == "planned":
+        answers["site_status"] = "planned"
+    if "prior_use_hours" in answers:
+        answers["prior_use_hours"] = str(answers["prior_use_hours"])
     answers.update(overrides)
     return answers
 

@@ -63,7 +63,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")  # WAL: an app crash loses nothing; a power cut may drop the last commits
+        cursor.execute(
+            "PRAGMA synchronous=NORMAL"
+        )  # WAL: an app crash loses nothing; a power cut may drop the last commits
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()

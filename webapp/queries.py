@@ -7,7 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
 
 from workflows.editions import Edition, get_edition
 
@@ -17,6 +18,7 @@ from .models import AuditEvent, Case, HumanTask, TaskStatus, User, utcnow
 from .operations.cases import edition_state, intake_closed_reason
 from .operations.errors import NotFound
 from .operations.hours import hours_summary
+from .operations.process import STAGE_ORDER
 from .permissions import can_view_case, visible_tasks_clause
 
 SORTS = {
@@ -24,7 +26,7 @@ SORTS = {
     "created": (HumanTask.created_at, HumanTask.id),
     "-created": (HumanTask.created_at.desc(), HumanTask.id.desc()),
     "company": (HumanTask.company_name, HumanTask.id),
-    "stage": (HumanTask.stage, HumanTask.id),
+    "stage": (case({stage: i for i, stage in enumerate(STAGE_ORDER)}, value=HumanTask.stage, else_=99), HumanTask.id),
 }
 NEAR_DUE = timedelta(days=3)
 
@@ -63,7 +65,12 @@ def inbox_query(
     total = db.session.scalar(select(func.count(HumanTask.id)).where(*clauses)) or 0
     order = SORTS.get(args.get("sort", "due"), SORTS["due"])
     rows = db.session.scalars(
-        select(HumanTask).where(*clauses).order_by(*order).offset((page - 1) * per_page).limit(per_page)
+        select(HumanTask)
+        .where(*clauses)
+        .options(selectinload(HumanTask.case), selectinload(HumanTask.assignee), selectinload(HumanTask.completed_by))
+        .order_by(*order)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
     ).all()
     return list(rows), total
 

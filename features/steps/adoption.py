@@ -14,6 +14,7 @@ from features.support import (
     adopt_many,
     application_form,
     drive,
+    edition_label,
     multipart,
     shown,
     today,
@@ -55,8 +56,7 @@ def reject_with_reason(world: World, text: str) -> None:
 
 
 def received(world: World, company: str, date: str, *, heard: bool) -> None:
-    label = {"FY2021": "2021年度", "FY2025": "2025年度"}[world.edition or "FY2025"]
-    new_case(world, label, "中国", company, received_on=date)
+    new_case(world, edition_label(world.edition), "中国", company, received_on=date)
     drive(world, "hearing" if heard else "receipt")
 
 

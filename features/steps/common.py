@@ -17,6 +17,7 @@ from features.support import (
     country_codes,
     drive,
     edition_code,
+    edition_label,
     error_text,
     jst,
     register,
@@ -82,12 +83,7 @@ def new_case(world: World, edition: str, countries: str, company: str = COMPANY,
 
 @step(R("ジェトロ担当者として、{会社}の申込書（{国々}）を登録した"))
 def staff_registered_application(world: World, company: str, countries: str) -> None:
-    new_case(world, _edition_label(world), countries, company)
-
-
-def _edition_label(world: World) -> str:
-    code = world.edition or "FY2025"
-    return {"FY2021": "2021年度", "FY2025": "2025年度"}[code]
+    new_case(world, edition_label(world.edition), countries, company)
 
 
 @step(R("{年度}の{国々}向けの申込書を受領確認した"))

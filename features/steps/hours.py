@@ -17,6 +17,7 @@ from features.support import (
     SERVICE_DONE,
     TASKS,
     World,
+    application_fields,
     briefing,
     follow_up,
     hearing_answers,
@@ -155,13 +156,7 @@ def fee_mentions(fields: list[dict[str, Any]], where: str) -> list[str]:
 
 @step("申込書に費用・料金の欄はない")
 def application_has_no_fee(world: World) -> None:
-    from forms import TaskContext, describe_form
-    from workflows.editions import load_editions
-
-    with world.app.test_request_context("/"):
-        fields = describe_form("application", TaskContext(editions=load_editions()))
-        described = [{**f, "label": str(f["label"]), "description": str(f["description"])} for f in fields]
-    found = fee_mentions(described, "申込書")
+    found = fee_mentions(application_fields(world.app), "申込書")
     assert not found, f"規則違反: サービスは無料なので費用・料金の欄があってはならない: {found}"
 
 

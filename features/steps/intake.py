@@ -6,7 +6,19 @@ from pytest_bdd import step
 
 from features.steps import R
 from features.steps.common import new_case
-from features.support import COMPANY, COUNTRIES, PDF, World, application_form, multipart, register, shown, today
+from features.support import (
+    COMPANY,
+    COUNTRIES,
+    PDF,
+    World,
+    application_fields,
+    application_form,
+    edition_label,
+    multipart,
+    register,
+    shown,
+    today,
+)
 
 
 @step(R("ジェトロ担当者として、{国}を対象国とする申込書を登録する"))
@@ -49,8 +61,7 @@ def applicant_registers(world: World) -> None:
 
 @step(R("ジェトロ担当者として、捺印済みPDFを添付せずに{会社}の申込書（{国々}）を登録した"))
 def register_without_pdf(world: World, company: str, countries: str) -> None:
-    label = {"FY2021": "2021年度", "FY2025": "2025年度"}[world.edition or "FY2025"]
-    new_case(world, label, countries, company, sealed_pdf=None)
+    new_case(world, edition_label(world.edition), countries, company, sealed_pdf=None)
 
 
 @step("ジェトロ担当者として、受領確認を完了する")
@@ -72,3 +83,14 @@ def mail_has_case_number(world: World) -> None:
     number = world.case["number"]
     body = world.mail.body(message)
     assert number in body and number in str(message["Subject"]), f"受付番号 {number} が書かれているべき:\n{body}"
+
+
+@step(R("申込書の現地拠点の種類は(?P<kinds>(?:「[^」]+」)+)から選べる"))
+def site_types_offered(world: World, kinds: str) -> None:
+    expected = kinds.strip("「」").split("」「")
+    offered = [
+        label
+        for value, label in next(f for f in application_fields(world.app) if f["name"] == "site_type")["choices"]
+        if value
+    ]
+    assert offered == expected, f"規則違反: 支援対象の現地拠点は{expected}から選べるべき。実際: {offered}"

@@ -147,6 +147,11 @@ def test_sorting_by_company_orders_the_rows(app, world):
     assert companies == sorted(companies) and len(companies) == 4
 
 
+def test_sorting_by_stage_follows_the_process(app, world):
+    page = login(app, "staff").get("/inbox/", query_string={"sort": "stage"}).get_data(as_text=True)
+    assert listed(page) == [world["receipt"], world["forms"], world["brief_th"], world["brief_vn"]]
+
+
 def test_pages_hold_a_fixed_number_of_rows_and_keep_the_filters(app, world, monkeypatch):
     monkeypatch.setattr(inbox_view, "PER_PAGE", 3)
     client = login(app, "staff")

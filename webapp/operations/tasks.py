@@ -65,10 +65,13 @@ def task_context(task: HumanTask, data: dict[str, Any] | None = None) -> TaskCon
     )
 
 
-def task_form(task: HumanTask, formdata: MultiDict | None = None, *, csrf: bool = True) -> TaskForm:
-    """The task's form, pre-filled from the draft, else from the application's answers where the form asks."""
+def task_form(
+    task: HumanTask, formdata: Any = None, *, csrf: bool = True, process_data: dict[str, Any] | None = None
+) -> TaskForm:
+    """The task's form, pre-filled from the draft, else from what the process (or the application) already knows."""
     draft = json.loads(task.draft_json) if task.draft_json else {}
-    context = task_context(task, application_answers(task.case.application))
+    known = process_data if process_data is not None else application_answers(task.case.application)
+    context = task_context(task, known)
     return build_form(task.form_key, context=context, formdata=formdata, data=draft, csrf=csrf)
 
 

@@ -41,7 +41,12 @@ INBOX_ROLES = {Role.STAFF, Role.EXPERT, Role.APPLICANT, Role.ADMIN}
 TABS = {"mine": _l("自分の担当"), "unclaimed": _l("未割り当て"), "all": _l("すべて")}
 DEFAULT_TAB = "all"
 FACETS = {"stage": HumanTask.stage, "country": HumanTask.country, "edition": HumanTask.edition}
-DUE_OPTIONS = {"overdue": _l("期限超過"), "soon": _l("期限間近（3日以内）")}
+DUE_OPTIONS = {"overdue": _l("期限超過"), "soon": _l("期限間近（%(days)d日以内）", days=NEAR_DUE.days)}
+# The stage order is the process's order, not the codes' alphabetical one.
+STAGE_RANK = case(
+    {stage: rank for rank, stage in enumerate(STAGE_ORDER)}, value=HumanTask.stage, else_=len(STAGE_ORDER)
+)
+PAGE_SORTS = {**SORTS, "stage": (STAGE_RANK, *SORTS["due"])}
 SORT_LABELS = {
     "due": _l("期限が近い順"),
     "-created": _l("新しい順"),
@@ -139,7 +144,7 @@ def facet_counts(user: User, filters: Mapping[str, str], tab: str) -> dict[str, 
 
 
 def page_of_tasks(user: User, filters: Mapping[str, str], tab: str, page: int) -> list[HumanTask]:
-    order = SORTS[filters.get("sort", "due")]
+    order = PAGE_SORTS[filters.get("sort", "due")]
     query = (
         select(HumanTask)
         .options(joinedload(HumanTask.case), joinedload(HumanTask.assignee))

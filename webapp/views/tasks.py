@@ -5,7 +5,6 @@ Submitting re-checks the role on the server (operations.tasks.complete does); a 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +18,6 @@ from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 from werkzeug.datastructures import CombinedMultiDict
 
-from forms import build_form
 from workflows.editions import get_edition
 from workflows.engine import TaskNotReady
 
@@ -92,13 +90,6 @@ def step_details(task: HumanTask) -> StepDetails:
     return StepDetails(text.strip(), info.data)
 
 
-def step_form(task: HumanTask, data: dict[str, Any], formdata: Any = None) -> Any:
-    """The step's form: posted input, else the saved draft over what the process already knows."""
-    draft = json.loads(task.draft_json) if task.draft_json else {}
-    context = task_ops.task_context(task, data)
-    return build_form(task.form_key, context=context, formdata=formdata, data=draft)
-
-
 def case_summary(task: HumanTask) -> dict[str, Any]:
     case = task.case
     documents = db.session.execute(
@@ -124,7 +115,7 @@ def _render(
 ) -> Any:
     user = _user()
     details = step_details(task)
-    form = step_form(task, details.data, formdata) if _workable(user, task) else None
+    form = task_ops.task_form(task, formdata, process_data=details.data) if _workable(user, task) else None
     if form is not None and invalid is not None:
         # the posted form's own per-field errors, plus those the operations found (e.g. a missing PDF)
         form.validate()
