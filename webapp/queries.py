@@ -7,7 +7,8 @@ from datetime import timedelta
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from workflows.editions import Edition, get_edition
@@ -26,7 +27,10 @@ SORTS = {
     "created": (HumanTask.created_at, HumanTask.id),
     "-created": (HumanTask.created_at.desc(), HumanTask.id.desc()),
     "company": (HumanTask.company_name, HumanTask.id),
-    "stage": (case({stage: i for i, stage in enumerate(STAGE_ORDER)}, value=HumanTask.stage, else_=99), HumanTask.id),
+    "stage": (
+        sql_case({stage: i for i, stage in enumerate(STAGE_ORDER)}, value=HumanTask.stage, else_=99),
+        HumanTask.id,
+    ),
 }
 NEAR_DUE = timedelta(days=3)
 
