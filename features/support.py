@@ -379,25 +379,18 @@ def drive(world: World, until: str) -> None:
         done("adoption_decision", {"decision": "adopt"})
     if "forms" in steps:
         done("forms_submission", {"form1_file": PDF, "form2_file": PDF})
-    countries = list(world.case["countries"])
-    for form_key, stage, payload in (
-        ("expert_briefing", "briefing", None),
-        ("plan_confirmation", "plan", None),
-        ("service_delivery", "service", SERVICE_DONE),
-        ("follow_up", "follow_up", None),
-    ):
+    per_country = (
+        ("briefing", "expert_briefing", lambda country: briefing(world, country)),
+        ("plan", "plan_confirmation", lambda country: plan(world)),
+        ("service", "service_delivery", lambda country: SERVICE_DONE),
+        ("follow_up", "follow_up", lambda country: follow_up(world)),
+    )
+    for stage, form_key, payload in per_country:
         if stage not in steps:
             break
-        for country in countries:
-            body = payload or (
-                briefing(world, country)
-                if form_key == "expert_briefing"
-                else plan(world)
-                if form_key == "plan_confirmation"
-                else follow_up(world)
-            )
+        for country in world.case["countries"]:
             username = staff if form_key == "plan_confirmation" else EXPERT_FOR[country]
-            done(form_key, body, username, country)
+            done(form_key, payload(country), username, country)
     world.refresh()
 
 

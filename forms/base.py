@@ -111,7 +111,7 @@ class TaskForm(FlaskForm):
     def _plain_errors(self) -> None:
         """Lazy messages become str in the request's locale, so form.errors can be sent as JSON as is."""
         for field in _leaf_fields(self):
-            field.errors[:] = [str(message) for message in field.errors]
+            field.errors[:] = [str(message) for message in field.errors]  # type: ignore[index]
         self.form_errors[:] = [str(message) for message in self.form_errors]
         self._errors = None
 

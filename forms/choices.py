@@ -13,7 +13,7 @@ from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 
 try:
-    from wtforms.fields.choices import SelectChoice
+    from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 except ImportError:  # WTForms < 3.3 takes plain (value, label) pairs
     SelectChoice = None  # type: ignore[assignment,misc]
 

@@ -99,7 +99,7 @@ class FormsSubmissionForm(TaskForm):
         while len(self.self_check.entries) > len(SELF_CHECK_ITEMS):
             self.self_check.pop_entry()
         for item, entry in zip(SELF_CHECK_ITEMS, self.self_check.entries, strict=True):
-            entry.item = item  # templates show entry.item.group_label and entry.label
+            entry.item = item  # type: ignore[attr-defined]  # templates show entry.item.group_label
             entry.label = Label(entry.id, item.text)
 
     def to_task_data(self) -> dict[str, Any]:

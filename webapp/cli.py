@@ -16,7 +16,7 @@ from workflows.engine import ProcessDefinitionError
 from .auth import issue_token
 from .extensions import db
 from .mail import deliver_pending
-from .models import Role, User
+from .models import Company, Role, User
 from .operations.process import deploy_files, repository_files
 from .operations.timers import fire_due_timers
 
@@ -70,10 +70,16 @@ def tick() -> None:
 @click.option("--email")
 @click.option("--countries", default="", help="experts: comma-separated country codes, e.g. CN,TH")
 @click.option("--lead", is_flag=True, help="staff lead (may reassign tasks)")
+@click.option("--company", "company_name", help="applicants: the company's name as registered")
 def create_user(username: str, role: str, display_name: str, password: str, email: str | None, countries: str,
-                lead: bool) -> None:  # fmt: skip
+                lead: bool, company_name: str | None) -> None:  # fmt: skip
     user = User(username=username, role=role, display_name=display_name, email=email, countries_csv=countries)
     user.is_lead = lead
+    if company_name:
+        company = db.session.scalar(select(Company).where(Company.name == company_name))
+        if company is None:
+            raise click.ClickException(f"no such company: {company_name}")
+        user.company_id = company.id
     user.set_password(password)
     db.session.add(user)
     db.session.commit()

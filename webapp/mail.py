@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from .extensions import db
@@ -18,7 +19,8 @@ from .models import Case, EmailStatus, OutboxEmail, utcnow
 
 def queue_email(template: str, to_addr: str, case: Case | None, **context: object) -> OutboxEmail:
     """Renders `email/<template>.txt` (first line: subject) and adds it to the outbox."""
-    text = render_template(f"email/{template}.txt", case=case, **context)
+    with force_locale("ja"):  # the program writes to companies in Japanese, whatever the sender's UI language
+        text = render_template(f"email/{template}.txt", case=case, **context)
     subject, _sep, body = text.partition("\n")
     email = OutboxEmail(template=template, to_addr=to_addr, subject=subject.strip(), body=body.strip() + "\n")
     email.case_id = case.id if case else None

@@ -227,13 +227,13 @@ def test_reassigning_to_an_unknown_user_answers_422(app, api_as, two_cases):
     assert response.get_json()["error"] == "上海 明律師事務所さんはこのタスクを処理できません。"
 
 
-def test_a_page_number_that_is_not_a_number_answers_422_not_500(app, api_as):
-    """Fails at the time of writing: webapp/api.py list_tasks calls int(args["page"]) unguarded (ValueError)."""
+def test_a_page_number_that_is_not_a_positive_integer_answers_422(app, api_as):
     staff = api_as("staff")
-    for params in ({"page": "abc"}, {"per_page": "many"}):
-        response = staff.get("/tasks", **params)
-        assert response.status_code == 422
-        assert set(response.get_json()["errors"]) == set(params)
+    for name, value in (("page", "abc"), ("page", "0"), ("per_page", "many"), ("per_page", "-5")):
+        response = staff.get("/tasks", **{name: value})
+        message = f"{name} は1以上の整数で指定してください。"
+        assert (response.status_code, response.get_json()) == (422, {"error": message, "errors": {name: [message]}})
+    assert staff.get("/tasks", per_page="500").get_json()["per_page"] == 200  # capped, not refused
 
 
 # ---------------------------------------------------------------- GET /tasks filters

@@ -24,7 +24,9 @@ def test_running_cases_keep_their_version_and_new_cases_take_the_newest(app, api
     assert "v1" in app.test_cli_runner().invoke(args=["deploy"]).output  # same sources: unchanged
 
     files = repository_files()
-    files["support_program.bpmn"] = files["support_program.bpmn"].replace('name="ヒアリング"', 'name="ヒアリング（電話）"')
+    files["support_program.bpmn"] = files["support_program.bpmn"].replace(
+        'name="ヒアリング"', 'name="ヒアリング（電話）"'
+    )
     result = _deploy(app, tmp_path, files)
     assert result.exit_code == 0 and "deployed: trade_secret_support v2" in result.output
 
@@ -35,9 +37,7 @@ def test_running_cases_keep_their_version_and_new_cases_take_the_newest(app, api
     assert open_task(staff, first["id"], "hearing")["title"] == "ヒアリング"
     assert open_task(staff, second["id"], "hearing")["title"] == "ヒアリング（電話）"
     with app.app_context():
-        versions = {
-            i.case_id: i.process_version.version for i in db.session.query(ProcessInstance).all()
-        }
+        versions = {i.case_id: i.process_version.version for i in db.session.query(ProcessInstance).all()}
         assert versions == {first["id"]: 1, second["id"]: 2}
         assert db.session.query(ProcessVersion).count() == 2
 

@@ -6,8 +6,6 @@ import datetime as dt
 import json
 from decimal import Decimal
 
-import pytest
-
 from workflows.editions import get_edition
 from workflows.engine import Instance, load_definition, parse_definition
 

@@ -70,10 +70,7 @@ def register_application(actor: User, data: dict[str, Any], uploads: dict) -> Ca
     closed = intake_closed_reason(edition)
     if closed:
         raise Conflict(closed)
-    company = Company(name=data["company_name"], contact_name=data.get("contact_name"))
-    company.contact_email = data.get("contact_email")
-    for field in COMPANY_FIELDS[1:]:
-        setattr(company, field, data.get(field) or data.get(f"company_{field}"))
+    company = _company_for(data)
     state = edition_state(edition.code, for_update=True)
     case = Case(
         number=f"{edition.code}-{state.next_case_seq:04d}",
@@ -94,6 +91,20 @@ def register_application(actor: User, data: dict[str, Any], uploads: dict) -> Ca
     dispatch(case, messages)
     record(actor, case, "application_registered", after={"number": case.number, "countries": case.country_codes})
     return case
+
+
+def _company_for(data: dict[str, Any]) -> Company:
+    """The applying company: the same corporate number (else the same name) is the same company, so its
+    hours add up across its cases; the application's details refresh the record."""
+    number = data.get("corporate_number")
+    match = Company.corporate_number == number if number else Company.name == data["company_name"]
+    company = db.session.scalars(select(Company).where(match).limit(1)).first() or Company(name=data["company_name"])
+    company.contact_name, company.contact_email = data.get("contact_name"), data.get("contact_email")
+    for field in COMPANY_FIELDS[1:]:
+        value = data.get(field) or data.get(f"company_{field}")
+        if value:
+            setattr(company, field, value)
+    return company
 
 
 def application_answers(data: dict[str, Any]) -> dict[str, Any]:

@@ -214,6 +214,10 @@ def _require_sealed_pdf(task: HumanTask) -> None:
         raise Invalid(message, {"sealed_pdf": [message]})
 
 
+# Applications are screened in order of receipt: an earlier case still in these stages is decided first.
+SCREENING_STAGES = ("receipt", "hearing", "adoption")
+
+
 def _take_adoption_place(case: Case) -> None:
     edition = get_edition(case.edition)
     assert edition is not None
@@ -231,7 +235,7 @@ def _take_adoption_place(case: Case) -> None:
         .where(
             Case.edition == case.edition,
             HumanTask.status == TaskStatus.OPEN.value,
-            HumanTask.form_key == "adoption_decision",
+            HumanTask.stage.in_(SCREENING_STAGES),
             (Case.received_on < case.received_on) | ((Case.received_on == case.received_on) & (Case.id < case.id)),
         )
         .order_by(Case.received_on, Case.id)

@@ -13,10 +13,10 @@ from .process import restore, save_instance
 
 def fire_due_timers(limit: int = 500) -> int:
     """Runs every instance whose earliest timer is due; returns how many were advanced."""
-    now = utcnow()
+    now = utcnow()  # strictly before: the engine fires a timer once its instant has passed
     due_ids = db.session.scalars(
         select(ProcessInstance.id)
-        .where(ProcessInstance.next_timer_due.is_not(None), ProcessInstance.next_timer_due <= now)
+        .where(ProcessInstance.next_timer_due.is_not(None), ProcessInstance.next_timer_due < now)
         .order_by(ProcessInstance.next_timer_due)
         .limit(limit)
     ).all()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, render_template, request
 from flask_babel import get_locale
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ..labels import ROLE_LABELS, STAGE_LABELS, STATUS_LABELS
 from ..operations.errors import OperationError
@@ -27,16 +29,16 @@ def init_app(app: Flask) -> None:
         extensions.db.session.rollback()
         return render_template("error.html", status=exc.status, message=exc.message), exc.status
 
-    for status, message in ((403, "このページを見る権限がありません。"), (404, "ページが見つかりません。")):
+    for status, message in ((403, _l("このページを見る権限がありません。")), (404, _l("ページが見つかりません。"))):
         app.register_error_handler(status, _page_error(status, message))
 
 
-def _page_error(status: int, message: str):  # type: ignore[no-untyped-def]
+def _page_error(status: int, message: Any):  # type: ignore[no-untyped-def]
     def handler(exc):  # type: ignore[no-untyped-def]
         if request.path.startswith("/api/"):
             from flask import jsonify
 
-            return jsonify(error=_(message)), status
-        return render_template("error.html", status=status, message=_(message)), status
+            return jsonify(error=str(message)), status
+        return render_template("error.html", status=status, message=str(message)), status
 
     return handler
