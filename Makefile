@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml | $(PY)
 install: $(STAMP) translations assets
 
 translations: $(STAMP)
-	$(VENV)/bin/pybabel compile --quiet -d webapp/translations || true
+	$(VENV)/bin/pybabel --quiet compile -d webapp/translations
 
 # bpmn-js for the case page's diagram, installed from the npm registry (not copied into the repo).
 assets: node_modules/.package-lock.json

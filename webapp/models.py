@@ -231,6 +231,7 @@ class HumanTask(Model):
     __table_args__ = (
         _enum_check("status", TaskStatus),
         Index("ix_human_task_inbox", "status", "role", "created_at"),
+        Index("ix_human_task_due", "status", "due_at", "id"),
         Index("ix_human_task_assignee", "status", "assignee_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

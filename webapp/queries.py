@@ -23,7 +23,7 @@ from .operations.process import STAGE_ORDER
 from .permissions import can_view_case, visible_tasks_clause
 
 SORTS = {
-    "due": (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.id),
+    "due": (HumanTask.due_at, HumanTask.id),  # every stage has a due date; served by ix_human_task_due
     "created": (HumanTask.created_at, HumanTask.id),
     "-created": (HumanTask.created_at.desc(), HumanTask.id.desc()),
     "company": (HumanTask.company_name, HumanTask.id),

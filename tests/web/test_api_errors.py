@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from webapp.extensions import db
-from webapp.models import Case, User
+from webapp.models import User
 
 from .lifecycle import HEARING_OK, PDF, adopt, application, complete, open_task, register
 
@@ -116,17 +116,17 @@ def test_tasks_outside_a_users_lane_are_hidden_404_not_403(app, api_as, users, t
     ):
         assert (response.status_code, response.get_json()) == (404, {"error": TASK_NOT_FOUND})
 
-    # Registration creates a company row of its own; link the applicant's account to it so the case is theirs.
-    with app.app_context():
-        company_id = db.session.get(Case, two_cases["b"]["id"]).company_id
-        db.session.query(User).filter_by(username="applicant").one().company_id = company_id
-        db.session.commit()
+    # A case registered under the applicant's company name is their company's case: a staff task there is hidden.
+    own = register(api_as("staff"), "FY2025", ["TH"], "2025-07-03", company_name="株式会社サンプル精機")
     applicant = api_as("applicant")
-    assert applicant.get(f"/cases/{two_cases['b']['id']}").status_code == 200
-    receipt_b = open_task(api_as("staff"), two_cases["b"]["id"], "receipt_confirmation")
-    response = complete(applicant, receipt_b["id"], {"sealed_pdf_confirmed": True})
-    assert (response.status_code, response.get_json()) == (404, {"error": TASK_NOT_FOUND})
-    assert applicant.get(f"/cases/{two_cases['a']['id']}").status_code == 404  # another company's case
+    assert applicant.get(f"/cases/{own['id']}").status_code == 200
+    receipt = open_task(api_as("staff"), own["id"], "receipt_confirmation")
+    for response in (
+        applicant.get(f"/tasks/{receipt['id']}"),
+        complete(applicant, receipt["id"], {"sealed_pdf_confirmed": True}),
+    ):
+        assert (response.status_code, response.get_json()) == (404, {"error": TASK_NOT_FOUND})
+    assert applicant.get(f"/cases/{two_cases['b']['id']}").status_code == 404  # another company's case
 
 
 # ---------------------------------------------------------------- 404

@@ -31,7 +31,7 @@ FOLLOW_UP = {"meeting_date": "2022-02-01", "method": "web", "outcome": "規程�
 def test_fy2021_singapore_case_runs_end_to_end(app, api_as, set_clock):
     set_clock(datetime.fromisoformat("2021-08-02T10:00:00+09:00"))
     staff, expert, applicant = api_as("staff"), api_as("expert_vn"), api_as("applicant")
-    case = register(staff, "FY2021", ["SG"], "2021-08-02")
+    case = register(staff, "FY2021", ["SG"], "2021-08-02", company_name="星港精密株式会社")
     assert case["stage"] == "receipt" and case["hours"][0]["cap"] == 10.0
     adopt(staff, case["id"])
 

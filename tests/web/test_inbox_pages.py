@@ -52,7 +52,8 @@ def world(app, api_as):
     """Three FY2025 cases: A (CN) at receipt, B (TH, VN) at the experts' briefings, C (VN) waiting for the
     applicant's forms (the `applicant` user works for C's company)."""
     staff = api_as("staff")
-    a = register(staff, "FY2025", ["CN"], "2025-06-20", company_name="株式会社アルファ")
+    # A was received last, so it does not hold up B and C (applications are screened in order of receipt)
+    a = register(staff, "FY2025", ["CN"], "2025-06-24", company_name="株式会社アルファ")
     b = register(staff, "FY2025", ["TH", "VN"], "2025-06-21", company_name="株式会社ベータ")
     c = register(staff, "FY2025", ["VN"], "2025-06-22", company_name="株式会社サンプル精機")
     for case in (b, c):

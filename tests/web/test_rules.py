@@ -113,13 +113,19 @@ def test_a_later_case_cannot_be_adopted_while_an_earlier_one_awaits_its_decision
     staff = api_as("staff")
     earlier = register(staff, "FY2025", ["CN"], "2025-07-01")
     later = register(staff, "FY2025", ["VN"], "2025-07-02", company_name="株式会社あと")
-    earlier_task, later_task = at_adoption(staff, earlier["id"]), at_adoption(staff, later["id"])
+    later_task = at_adoption(staff, later["id"])
+    first_come = f"申込順に採否を決定します。先に受領した案件 {earlier['number']} の採否を決定してください。"
 
+    # the earlier case is still being screened (receipt confirmed, hearing open), then awaits its decision
+    receipt = open_task(staff, earlier["id"], "receipt_confirmation")
+    assert complete(staff, receipt["id"], {"sealed_pdf_confirmed": True}).status_code == 200
     refused = complete(staff, later_task["id"], {"decision": "adopt"})
-    assert refused.status_code == 409
-    assert refused.get_json()["error"] == (
-        f"申込順に採否を決定します。先に受領した案件 {earlier['number']} の採否を決定してください。"
-    )
+    assert (refused.status_code, refused.get_json()) == (409, {"error": first_come})
+    assert complete(staff, open_task(staff, earlier["id"], "hearing")["id"], HEARING_OK).status_code == 200
+    refused = complete(staff, later_task["id"], {"decision": "adopt"})
+    assert (refused.status_code, refused.get_json()) == (409, {"error": first_come})
+
+    earlier_task = open_task(staff, earlier["id"], "adoption_decision")
     assert complete(staff, earlier_task["id"], {"decision": "adopt"}).status_code == 200
     assert complete(staff, later_task["id"], {"decision": "adopt"}).status_code == 200
 

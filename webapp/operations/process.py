@@ -10,6 +10,7 @@ from typing import cast
 
 from flask_babel import gettext as _
 from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from forms import FORM_CLASSES
 from workflows.editions import Edition, get_edition
@@ -94,7 +95,7 @@ def latest_version(process_id: str = MAIN_PROCESS) -> ProcessVersion | None:
 
 def definition_for(version: ProcessVersion) -> Definition:
     definition = _definitions.get(version.id)
-    if definition is None:
+    if definition is None:  # parsed once per process and version
         definition = load_definition(version.process_id, version.spec_json, json.loads(version.user_tasks_json))
         _definitions[version.id] = definition
     return definition
@@ -126,27 +127,29 @@ def start_instance(case: Case, edition: Edition, data: dict) -> tuple[ProcessIns
 
 
 def restore(row: ProcessInstance) -> Instance:
-    return Instance.restore(definition_for(row.process_version), row.state_json)
+    definition = _definitions.get(row.process_version_id) or definition_for(row.process_version)
+    return Instance.restore(definition, row.state_json)
 
 
 def save_instance(row: ProcessInstance, instance: Instance) -> None:
     """Compare-and-set on lock_version: of two concurrent writers only one succeeds."""
-    now = utcnow()
+    values = {
+        "state_json": instance.dump(),
+        "lock_version": row.lock_version + 1,
+        "status": "completed" if instance.completed else "running",
+        "next_timer_due": instance.next_timer_due(),
+        "updated_at": utcnow(),
+    }
     result = db.session.execute(
         update(ProcessInstance)
         .where(ProcessInstance.id == row.id, ProcessInstance.lock_version == row.lock_version)
-        .values(
-            state_json=instance.dump(),
-            lock_version=row.lock_version + 1,
-            status="completed" if instance.completed else "running",
-            next_timer_due=instance.next_timer_due(),
-            updated_at=now,
-        )
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     if cast(CursorResult, result).rowcount != 1:
         raise Conflict(_("この案件は他の人が同時に更新しました。画面を再読み込みしてからやり直してください。"))
-    db.session.expire(row)
+    for key, value in values.items():  # the row now holds what was written; no reload needed
+        set_committed_value(row, key, value)
     sync_human_tasks(row, instance)
 
 

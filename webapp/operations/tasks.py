@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from flask_babel import gettext as _
 from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import MultiDict
 
 from forms import TaskContext, TaskForm, build_form
@@ -184,15 +185,24 @@ def complete(user: User, task_id: int, formdata: MultiDict, *, csrf: bool = True
 
 
 def _mark_completed(task: HumanTask, user: User) -> None:
+    values = {
+        "status": TaskStatus.COMPLETED.value,
+        "completed_at": utcnow(),
+        "completed_by_id": user.id,
+        "draft_json": None,
+    }
     result = db.session.execute(
         update(HumanTask)
         .where(HumanTask.id == task.id, HumanTask.status == TaskStatus.OPEN.value)
-        .values(status=TaskStatus.COMPLETED.value, completed_at=utcnow(), completed_by_id=user.id, draft_json=None)
+        .values(**values)
+        .execution_options(synchronize_session=False)
     )
     if cast(CursorResult, result).rowcount != 1:
         db.session.rollback()
         raise Conflict(_("このタスクは既に処理されています。画面を再読み込みしてください。"))
-    db.session.expire(task)
+    for key, value in values.items():
+        set_committed_value(task, key, value)
+    db.session.expire(task, ["completed_by"])
 
 
 def _before_complete(task: HumanTask, data: dict[str, Any], uploads: dict[str, Any]) -> None:
