@@ -135,9 +135,10 @@ class ProcessVersion(Model):
     process_id: Mapped[str] = mapped_column(String(100))
     version: Mapped[int]
     source_hash: Mapped[str] = mapped_column(String(64))
-    sources_json: Mapped[str] = mapped_column(Text)  # {"file name": "xml text"} of the deployed files
-    spec_json: Mapped[str] = mapped_column(Text)
-    user_tasks_json: Mapped[str] = mapped_column(Text)
+    # Large columns load only when asked for: restoring an instance needs just the hash (definition cache key).
+    sources_json: Mapped[str] = mapped_column(Text, deferred=True)  # {"file name": "xml text"} of the deployed files
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)
+    user_tasks_json: Mapped[str] = mapped_column(Text, deferred=True)
     deployed_at: Mapped[datetime] = mapped_column(default=utcnow)
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 

@@ -31,7 +31,7 @@ from ..models import AuditEvent, Case, HumanTask, ProcessInstance, ProcessVersio
 from .errors import Conflict
 
 MAIN_PROCESS = "trade_secret_support"
-_definitions: dict[int, Definition] = {}
+_definitions: dict[str, Definition] = {}
 
 # Days a task may stay open before it is overdue; service stages run to the support-period end.
 TASK_DUE_DAYS = {"receipt": 3, "hearing": 14, "adoption": 7, "briefing": 21, "plan": 14, "publicity": 30}
@@ -76,7 +76,7 @@ def deploy_files(files: dict[str, str], actor: User | None) -> tuple[ProcessVers
     )
     db.session.add(version)
     db.session.flush()
-    _definitions[version.id] = definition
+    _definitions[source_hash] = definition
     db.session.add(
         AuditEvent(actor_id=actor.id if actor else None, action="process_deployed", detail=f"v{version.version}")
     )
@@ -94,10 +94,11 @@ def latest_version(process_id: str = MAIN_PROCESS) -> ProcessVersion | None:
 
 
 def definition_for(version: ProcessVersion) -> Definition:
-    definition = _definitions.get(version.id)
-    if definition is None:  # parsed once per process and version
+    """Parsed once per content (keyed by the sources' hash, so databases sharing a process never mix)."""
+    definition = _definitions.get(version.source_hash)
+    if definition is None:
         definition = load_definition(version.process_id, version.spec_json, json.loads(version.user_tasks_json))
-        _definitions[version.id] = definition
+        _definitions[version.source_hash] = definition
     return definition
 
 
@@ -127,8 +128,7 @@ def start_instance(case: Case, edition: Edition, data: dict) -> tuple[ProcessIns
 
 
 def restore(row: ProcessInstance) -> Instance:
-    definition = _definitions.get(row.process_version_id) or definition_for(row.process_version)
-    return Instance.restore(definition, row.state_json)
+    return Instance.restore(definition_for(row.process_version), row.state_json)
 
 
 def save_instance(row: ProcessInstance, instance: Instance) -> None:
