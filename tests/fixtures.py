@@ -49,6 +49,7 @@ def app(tmp_path, set_clock) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite3'}",
             "WTF_CSRF_ENABLED": False,
             "MAIL_SERVER": None,
+            "CLOCK_START": None,  # the test sets the clock itself
             "SECRET_KEY": "test",
         }
     )
