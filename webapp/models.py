@@ -233,6 +233,7 @@ class HumanTask(Model):
         _enum_check("status", TaskStatus),
         Index("ix_human_task_inbox", "status", "role", "created_at"),
         Index("ix_human_task_due", "status", "due_at", "id"),
+        Index("ix_human_task_queue", "status", "role", "country", "due_at", "id"),  # experts' inboxes
         Index("ix_human_task_assignee", "status", "assignee_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
