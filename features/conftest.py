@@ -24,10 +24,10 @@ from features.steps.process import *  # noqa: F403
 from features.steps.publicity import *  # noqa: F403
 from features.steps.roles import *  # noqa: F403
 from features.support import Mailbox, World, start_mailbox
-from tests.fixtures import PASSWORD, USERS
+from tests.fixtures import create_users
 from webapp import create_app
 from webapp.extensions import db
-from webapp.models import Company, User
+from webapp.models import User
 
 TAGS = {
     "FY2021": "2021年度（日系企業における営業秘密漏えい対策支援事業）の規則",
@@ -99,31 +99,10 @@ def empty_database() -> None:
         connection.execute(versions.delete().where(versions.c.version > 1))
 
 
-@pytest.fixture(scope="session")
-def password_hash() -> str:
-    """One argon2 hash of the test password for every account (hashing costs ~0.1-0.4 s each)."""
-    user = User(username="hash", role="staff", display_name="hash")
-    user.set_password(PASSWORD)
-    return str(user.password_hash)
-
-
 @pytest.fixture
 def users(app: Flask, password_hash: str) -> dict[str, User]:
-    """The same accounts as tests/fixtures.py's `users`, with the password hashed once per session."""
-    with app.app_context():
-        companies: dict[str, Company] = {}
-        for username, (role, name, countries, lead, company_name) in USERS.items():
-            user = User(username=username, role=role, display_name=name, countries_csv=countries, is_lead=lead)
-            user.email = f"{username}@example.jp"
-            if company_name:
-                company = companies.setdefault(company_name, Company(name=company_name))
-                db.session.add(company)
-                db.session.flush()
-                user.company_id = company.id
-            user.password_hash = password_hash
-            db.session.add(user)
-        db.session.commit()
-        return {u.username: u for u in db.session.query(User).all()}
+    """The accounts of tests/fixtures.py, in the shared features database."""
+    return create_users(app, password_hash)
 
 
 @pytest.fixture

@@ -69,8 +69,8 @@ def password_hash() -> str:
     return user.password_hash
 
 
-@pytest.fixture
-def users(app: Flask, password_hash: str) -> dict[str, User]:
+def create_users(app: Flask, password_hash: str) -> dict[str, User]:
+    """One account per entry of USERS (applicants linked to their company), all with the test password."""
     with app.app_context():
         companies: dict[str, Company] = {}
         for username, (role, name, countries, lead, company_name) in USERS.items():
@@ -85,6 +85,11 @@ def users(app: Flask, password_hash: str) -> dict[str, User]:
             db.session.add(user)
         db.session.commit()
         return {u.username: u for u in db.session.query(User).all()}
+
+
+@pytest.fixture
+def users(app: Flask, password_hash: str) -> dict[str, User]:
+    return create_users(app, password_hash)
 
 
 @dataclass
