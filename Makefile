@@ -31,6 +31,8 @@ node_modules/.package-lock.json: package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The session key: TSS_SECRET_KEY if set, else one generated on first run into instance/secret_key (0600).
+run: export TSS_SECRET_KEY_FILE ?= secret_key
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) deploy

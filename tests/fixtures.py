@@ -51,6 +51,7 @@ def app(tmp_path, set_clock) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
             "MAIL_SERVER": None,
             "CLOCK_START": None,  # the test sets the clock itself
             "SECRET_KEY": "test",
+            "RATELIMIT_ENABLED": False,  # tests sign in often from one address; test_auth_security enables it
         }
     )
     with app.app_context():

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from workflows.clock import clock
 
-from .config import Config
+from .config import Config, configure_secret_key
 from .extensions import babel, begin_write, csrf, db, login_manager, migrate
 
 
@@ -24,6 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'tss.sqlite3'}"
     if test_config:
         app.config.update(test_config)
+    configure_secret_key(app)
     if app.config.get("CLOCK_START"):
         clock.set(datetime.fromisoformat(app.config["CLOCK_START"]), frozen=False)
 

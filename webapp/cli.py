@@ -22,7 +22,7 @@ from .operations.timers import fire_due_timers
 
 
 def init_app(app: Flask) -> None:
-    for command in (deploy, tick, create_user, token, seed_demo):
+    for command in (deploy, tick, create_user, set_password, token, seed_demo):
         app.cli.add_command(command)
 
     @app.after_request
@@ -84,6 +84,20 @@ def create_user(username: str, role: str, display_name: str, password: str, emai
     db.session.add(user)
     db.session.commit()
     click.echo(f"created {username} ({role})")
+
+
+@click.command("set-password")
+@with_appcontext
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def set_password(username: str, password: str) -> None:
+    """Set a user's password; every session of that user ends (API tokens are kept: `token` replaces one)."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"no such user: {username}")
+    user.set_password(password)
+    db.session.commit()
+    click.echo(f"password set for {username}; their sessions have ended")
 
 
 @click.command("token")

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import secrets
+import tempfile
 from pathlib import Path
+
+from flask import Flask
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -11,7 +15,9 @@ def _env(name: str, default: str | None = None) -> str | None:
 
 
 class Config:
-    SECRET_KEY = _env("SECRET_KEY", "dev-only-change-me")
+    # No default: a published key lets anyone sign a session cookie for any user (see configure_secret_key).
+    SECRET_KEY = _env("SECRET_KEY")
+    SECRET_KEY_FILE = _env("SECRET_KEY_FILE")  # relative to the instance folder; created (0600) on first use
     SQLALCHEMY_DATABASE_URI = _env("DATABASE_URL")  # default set in create_app (instance folder)
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     BABEL_DEFAULT_LOCALE = "ja"
@@ -23,6 +29,15 @@ class Config:
     SESSION_COOKIE_SECURE = _env("COOKIE_SECURE", "0") == "1"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Sign-in throttling: failures are counted in the database, so the limits hold across worker processes.
+    LOGIN_ACCOUNT_FAILURE_LIMIT = 5  # per user name typed
+    LOGIN_CLIENT_FAILURE_LIMIT = 20  # per client address
+    LOGIN_FAILURE_WINDOW_MINUTES = 15  # that many failures within this window...
+    LOGIN_LOCK_MINUTES = 15  # ...refuse sign-in (even with the right password) for this long
+    # A coarse per-process request rate limit on POST /login (Flask-Limiter), on top of the counters above.
+    LOGIN_RATE_LIMIT = _env("LOGIN_RATE_LIMIT", "30 per minute")
+    RATELIMIT_ENABLED = _env("RATELIMIT_ENABLED", "1") == "1"
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     # SMTP: with no host, emails are kept in the outbox table (visible to admins).
     MAIL_SERVER = _env("SMTP_HOST")
@@ -35,3 +50,38 @@ class Config:
     CLOCK_START = _env("CLOCK_START")
     UPLOAD_MAX_BYTES = 10 * 1024 * 1024
     BPMN_NPM_DIR = Path(__file__).resolve().parent.parent / "node_modules"
+
+
+def configure_secret_key(app: Flask) -> None:
+    """Sets SECRET_KEY from TSS_SECRET_KEY, else from a key file; refuses to start without either, except in
+    debug and testing, which use a key generated into the instance folder."""
+    if app.config.get("SECRET_KEY"):
+        return
+    key_file = app.config.get("SECRET_KEY_FILE") or ("secret_key" if app.debug or app.testing else None)
+    if not key_file:
+        raise RuntimeError(
+            "TSS_SECRET_KEY is not set. Set it to a long random value (e.g. python -c 'import secrets; "
+            "print(secrets.token_hex(32))'), or set TSS_SECRET_KEY_FILE to a file that holds one "
+            "(it is generated on first use; `make run` does this)."
+        )
+    app.config["SECRET_KEY"] = read_or_create_key(Path(app.instance_path) / key_file)
+
+
+def read_or_create_key(path: Path) -> str:
+    """The key in `path`, generating it first (mode 0600) if missing. Safe when several processes start at once:
+    the key is written to a temporary file and linked into place, so nobody reads a half-written key."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secret_key.")  # mkstemp creates it 0600
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_hex(32))
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process won the race: use its key
+        finally:
+            os.unlink(tmp)
+    key = path.read_text().strip()
+    if not key:
+        raise RuntimeError(f"the secret key file {path} is empty")
+    return key

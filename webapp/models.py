@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import functools
 import hashlib
+import hmac
 import json
+import secrets
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -101,6 +105,9 @@ class User(UserMixin, Model):
     company_id: Mapped[int | None] = mapped_column(ForeignKey("company.id"))
     api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # Part of the id kept in the session cookie; a new value ends every session (sign-out, password change).
+    # Rows created before this column have "" until then.
+    session_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16), server_default="")
 
     company: Mapped[Company | None] = relationship()
 
@@ -110,6 +117,7 @@ class User(UserMixin, Model):
 
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher.hash(password)
+        self.end_sessions()  # whoever knew the old password must not stay signed in
 
     def check_password(self, password: str) -> bool:
         try:
@@ -118,12 +126,53 @@ class User(UserMixin, Model):
             return False
 
     @staticmethod
+    def check_no_password(password: str) -> None:
+        """Does check_password's work against a dummy hash, so an unknown or inactive user name is answered
+        as slowly as a known one and the answer time does not tell which names exist."""
+        with contextlib.suppress(VerifyMismatchError):
+            _hasher.verify(_dummy_hash(), password)
+
+    def end_sessions(self) -> None:
+        self.session_nonce = secrets.token_hex(16)
+
+    def get_id(self) -> str:
+        """Flask-Login's session id: with the nonce, a cookie copied before sign-out stops working after it."""
+        return f"{self.id}:{self.session_nonce}"
+
+    def has_session_id(self, session_id: str) -> bool:
+        return hmac.compare_digest(self.get_id(), session_id)
+
+    @staticmethod
     def hash_token(token: str) -> str:
         return hashlib.sha256(token.encode()).hexdigest()
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         return self.active
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+class LoginFailure(Model):
+    """One failed sign-in; counted per user name and per client address to lock out password guessing."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (
+        Index("ix_login_failure_account", "account_key", "at"),
+        Index("ix_login_failure_client", "client", "at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # sha256 of the name typed: people type passwords into the name field, so it is not kept in clear.
+    account_key: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(String(45))  # IPv4 or IPv6 address
+
+    @staticmethod
+    def key_for(username: str) -> str:
+        return hashlib.sha256(username.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class ProcessVersion(Model):
