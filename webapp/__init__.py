@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from workflows.clock import clock
 
+from . import headers
 from .config import Config, configure_secret_key
 from .extensions import babel, begin_write, csrf, db, login_manager, migrate
 
@@ -31,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
+    headers.init_app(app)  # security headers (CSP etc.) on every response, errors and static files included
     babel.init_app(app, locale_selector=_select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

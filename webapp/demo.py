@@ -42,7 +42,12 @@ HEARING_OK = {
     "applied_by_japan_side": "y", "site_wants_service": "y", "willing_to_build": "y", "publicity_consent": "y",
     "prior_use_hours": "0", "management_status": "就業規則に秘密保持条項あり。現地の管理規程は未整備。",
 }  # fmt: skip
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = (  # one blank A4 page: the smallest file that opens as a PDF (uploads are parsed, not just sniffed)
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\nxref\n0 4\n0000000000 65535 f \n"
+    b"0000000009 00000 n \n0000000052 00000 n \n0000000101 00000 n \ntrailer<</Size 4/Root 1 0 R>>\n"
+    b"startxref\n164\n%%EOF\n"
+)
 
 
 def seed(at: datetime) -> Iterator[str]:

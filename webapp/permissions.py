@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, literal, or_, select, true
 
-from .models import Case, CaseCountry, HumanTask, Role, User
+from .models import Case, CaseCountry, HumanTask, Role, SavedFilter, User
 
 ALL_CASES_ROLES = {Role.STAFF, Role.ADMIN}
+CASE_PAGE_ROLES = {*ALL_CASES_ROLES, Role.EXPERT, Role.APPLICANT}
+INBOX_ROLES = CASE_PAGE_ROLES
+
+
+def can_open_case_pages(user: User) -> bool:
+    """The case list and case pages (which cases, is can_view_case's rule)."""
+    return user.role in CASE_PAGE_ROLES
+
+
+def can_use_inbox(user: User) -> bool:
+    return user.role in INBOX_ROLES
 
 
 def can_view_case(user: User, case: Case) -> bool:
@@ -34,8 +45,61 @@ def acts_on_behalf(user: User, task: HumanTask) -> bool:
     return user.role == Role.STAFF and task.role == Role.APPLICANT
 
 
+def can_reassign(user: User) -> bool:
+    """A staff lead hands tasks to others."""
+    return user.role == Role.STAFF and user.is_lead
+
+
 def can_log_hours(user: User, case: Case, country: str) -> bool:
     return user.role == Role.EXPERT and country in user.countries and country in case.country_codes
+
+
+def ledger_countries(user: User, case: Case) -> tuple[str, ...]:
+    """The case's countries whose hours ledger (entries, notes, balance, history) the user may read.
+
+    Experts read only their own countries, even on a case shared with another country's expert."""
+    if not can_view_case(user, case):
+        return ()
+    if user.role == Role.EXPERT:
+        return tuple(code for code in case.country_codes if code in user.countries)
+    return tuple(case.country_codes)
+
+
+def can_see_saved_filter(user: User, saved: SavedFilter) -> bool:
+    """One's own filters, and shared ones whose owner sees the same tasks (see _scope_peers_clause)."""
+    if saved.owner_id == user.id:
+        return True
+    return saved.shared and _same_scope(user, saved.owner)
+
+
+def _same_scope(user: User, other: User) -> bool:
+    if user.role in ALL_CASES_ROLES:
+        return other.role in ALL_CASES_ROLES
+    if user.role == Role.EXPERT:
+        return other.role == Role.EXPERT and bool(set(user.countries) & set(other.countries))
+    if user.role == Role.APPLICANT:
+        return other.role == Role.APPLICANT and user.company_id is not None and other.company_id == user.company_id
+    return False
+
+
+def saved_filters_clause(user: User) -> ColumnElement[bool]:
+    """The saved_filter rows a user may list and apply: the SQL form of can_see_saved_filter."""
+    peers = select(User.id).where(_scope_peers_clause(user))
+    return or_(SavedFilter.owner_id == user.id, and_(SavedFilter.shared.is_(True), SavedFilter.owner_id.in_(peers)))
+
+
+def _scope_peers_clause(user: User) -> ColumnElement[bool]:
+    """Users whose shared filters show this user nothing they could not see: staff and admins together,
+    experts with a country in common, applicants of the same company."""
+    if user.role in ALL_CASES_ROLES:
+        return User.role.in_([r.value for r in ALL_CASES_ROLES])
+    if user.role == Role.EXPERT and user.countries:
+        padded = literal(",") + User.countries_csv + literal(",")
+        common = or_(*(padded.contains(f",{code},", autoescape=True) for code in user.countries))
+        return and_(User.role == Role.EXPERT.value, common)
+    if user.role == Role.APPLICANT and user.company_id is not None:
+        return and_(User.role == Role.APPLICANT.value, User.company_id == user.company_id)
+    return false()
 
 
 def can_register_application(user: User) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -18,9 +19,9 @@ from .labels import CLOSED_REASON_LABELS, STAGE_LABELS, reason_text
 from .models import AuditEvent, Case, HumanTask, TaskStatus, User, utcnow
 from .operations.cases import edition_state, intake_closed_reason
 from .operations.errors import NotFound
-from .operations.hours import hours_summary
+from .operations.hours import CountryHours, hours_summary
 from .operations.process import STAGE_ORDER
-from .permissions import can_view_case, visible_tasks_clause
+from .permissions import can_view_case, ledger_countries, visible_tasks_clause
 
 SORTS = {
     "due": (HumanTask.due_at, HumanTask.id),  # every stage has a due date; served by ix_human_task_due
@@ -120,9 +121,24 @@ def find_case(user: User, ref: str) -> Case:
     return case
 
 
-def case_history(case: Case) -> list[AuditEvent]:
+def visible_hours(user: User, case: Case) -> list[CountryHours]:
+    """The balance per country, for the countries whose ledger the user may read."""
+    countries = ledger_countries(user, case)
+    return [h for h in hours_summary(case) if h.country in countries]
+
+
+def case_history(user: User, case: Case) -> list[AuditEvent]:
+    """The case's audit events; hours logged for a country whose ledger the user may not read are left out."""
     query = select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.at, AuditEvent.id)
-    return list(db.session.scalars(query))
+    countries = ledger_countries(user, case)
+    return [e for e in db.session.scalars(query) if _hours_country(e) in (None, *countries)]
+
+
+def _hours_country(event: AuditEvent) -> str | None:
+    if event.action != "hours_logged" or not event.after_json:
+        return None
+    country = json.loads(event.after_json).get("country")
+    return str(country) if country else None
 
 
 def case_detail(user: User, case: Case) -> dict[str, Any]:
@@ -155,7 +171,7 @@ def case_detail(user: User, case: Case) -> dict[str, Any]:
                 "closed_reason": h.closed_reason,
                 "closed_label": str(CLOSED_REASON_LABELS[h.closed_reason]) if h.closed_reason else None,
             }
-            for h in hours_summary(case)
+            for h in visible_hours(user, case)
         ],
         "history": [
             {
@@ -165,7 +181,7 @@ def case_detail(user: User, case: Case) -> dict[str, Any]:
                 "detail": e.detail,
                 "on_behalf": e.on_behalf,
             }
-            for e in case_history(case)
+            for e in case_history(user, case)
         ],
     }
 

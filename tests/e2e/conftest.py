@@ -69,5 +69,9 @@ def page(browser: Any, live: LiveServer) -> Iterator[Any]:
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.js_errors = errors
+    # Chromium reports what the Content-Security-Policy blocked (inline script, style="", eval...) on the console.
+    violations: list[str] = []
+    page.on("console", lambda message: "Content Security Policy" in message.text and violations.append(message.text))
+    page.csp_violations = violations
     yield page
     context.close()

@@ -90,6 +90,7 @@ def test_staff_registers_an_application_and_takes_it_through_hearing_and_adoptio
     page.wait_for_selector("#case-diagram[data-ready=true]")
     screenshot(page, "case-page")
     assert page.js_errors == []
+    assert page.csp_violations == []
 
 
 def test_expert_logs_hours_up_to_the_cap_and_sees_the_refusal(page, live, api_as):
@@ -119,6 +120,7 @@ def test_expert_logs_hours_up_to_the_cap_and_sees_the_refusal(page, live, api_as
     assert "残りは0時間です" in page.locator("#" + hours.get_attribute("aria-describedby").split()[-1]).inner_text()
     assert "23 / 23時間（残り0時間）" in page.locator(".hours-bars").inner_text()
     screenshot(page, "hours-refused")
+    assert page.csp_violations == []
 
 
 def test_hours_form_is_usable_with_the_keyboard(page, live, api_as):
@@ -141,6 +143,7 @@ def test_hours_form_is_usable_with_the_keyboard(page, live, api_as):
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.get_by_text("1.5時間を記録しました（タイ：残り21.5時間）").is_visible()
+    assert page.csp_violations == []
 
 
 def test_case_page_draws_the_diagram_with_the_current_task_marked(page, live, api_as):
@@ -163,6 +166,7 @@ def test_case_page_draws_the_diagram_with_the_current_task_marked(page, live, ap
     page.locator("#case-diagram").scroll_into_view_if_needed()
     screenshot(page, "case-diagram")
     assert page.js_errors == []
+    assert page.csp_violations == []
 
 
 def test_reports_and_public_page_render(page, live, api_as):
@@ -204,3 +208,4 @@ def test_reports_and_public_page_render(page, live, api_as):
     page.locator("details summary").first.click()
     assert page.locator(".mail-body").first.is_visible()
     screenshot(page, "outbox")
+    assert page.csp_violations == []

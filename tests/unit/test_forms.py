@@ -31,7 +31,12 @@ EDITIONS = load_editions()
 FY2021, FY2025 = EDITIONS["FY2021"], EDITIONS["FY2025"]
 CN_2025 = TaskContext(edition=FY2025, country="CN", hour_cap=Decimal(23), editions=EDITIONS)
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+PDF_BYTES = (  # one blank A4 page: the smallest file that opens as a PDF (uploads are parsed, not just sniffed)
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\nxref\n0 4\n0000000000 65535 f \n"
+    b"0000000009 00000 n \n0000000052 00000 n \n0000000101 00000 n \ntrailer<</Size 4/Root 1 0 R>>\n"
+    b"startxref\n164\n%%EOF\n"
+)
 
 
 def xlsx_bytes() -> bytes:

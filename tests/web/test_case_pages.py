@@ -134,7 +134,7 @@ def test_case_page_shows_the_timeline_hours_documents_emails_and_history(app, ad
     assert "【ジェトロ】採択のお知らせ（FY2025-0001）" in page
     assert "井上 花子" in page and "申込書を登録" in page and "タスクを完了：採否の決定" in page
     assert "メールを送信：採択のお知らせ" in page
-    assert 'application.pdf</a> <span class="muted">（45 B）' in page
+    assert f'application.pdf</a> <span class="muted">（{len(PDF)} B）' in page
 
 
 def test_case_page_links_the_open_tasks_the_user_may_see(app, api_as, adopted):

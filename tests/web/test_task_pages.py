@@ -123,7 +123,8 @@ def test_a_missing_required_field_is_explained_beside_it_and_focusable(app, api_
     assert re.search(r'id="hearing_date-error" class="error"><p>ヒアリング実施日を入力してください</p>', block)
     assert '<a href="#hearing_date">ヒアリング実施日：ヒアリング実施日を入力してください</a>' in page
     assert "電話で確認" in page and 'selected value="phone"' in page  # what was typed is kept
-    assert "[aria-invalid=true]" in page  # the first field in error gets the focus
+    assert '<script src="/static/task-form.js"></script>' in page  # the first field in error gets the focus
+    assert "[aria-invalid=true]" in app.test_client().get("/static/task-form.js").get_data(as_text=True)
 
 
 def test_the_hearing_starts_from_what_the_application_already_answered(app, api_as, case, receipt):

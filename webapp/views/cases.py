@@ -20,16 +20,15 @@ from workflows.editions import get_edition, load_editions
 
 from ..extensions import db
 from ..labels import CLOSED_REASON_LABELS, reason_text
-from ..models import Attachment, Case, Company, HumanTask, OutboxEmail, ProcessInstance, Role, TaskStatus, User
-from ..operations.hours import hours_summary
+from ..models import Attachment, Case, Company, HumanTask, OutboxEmail, ProcessInstance, TaskStatus, User
+from ..operations.attachments import served_type
 from ..operations.process import STAGE_ORDER, restore
-from ..permissions import visible_cases_clause, visible_tasks_clause
-from ..queries import case_history, find_case
+from ..permissions import can_log_hours, can_open_case_pages, visible_cases_clause, visible_tasks_clause
+from ..queries import case_history, find_case, visible_hours
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 PER_PAGE = 25
-VIEWER_ROLES = {Role.STAFF, Role.ADMIN, Role.EXPERT, Role.APPLICANT}
 
 ACTION_LABELS = {
     "application_registered": _l("申込書を登録"),
@@ -77,7 +76,7 @@ ATTACHMENT_KINDS = {
 @bp.before_request
 @login_required
 def _viewers_only():  # type: ignore[no-untyped-def]
-    if current_user.role not in VIEWER_ROLES:
+    if not can_open_case_pages(current_user):
         abort(403)
 
 
@@ -217,10 +216,11 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
         CLOSED_REASON_LABELS=CLOSED_REASON_LABELS,
         timeline=stage_timeline(case),
         open_tasks=_open_tasks(current_user, case),
-        hours=hours_summary(case),
+        hours=visible_hours(current_user, case),
+        can_log_hours=any(can_log_hours(current_user, case, code) for code in case.country_codes),
         attachments=_attachments(case),
         emails=_emails(case),
-        history=case_history(case),
+        history=case_history(current_user, case),
         action_labels=ACTION_LABELS,
         template_labels=EMAIL_TEMPLATE_LABELS,
         attachment_kinds=ATTACHMENT_KINDS,
@@ -256,4 +256,9 @@ def attachment(case_id: int, attachment_id: int):  # type: ignore[no-untyped-def
     item = db.session.scalar(select(Attachment).where(Attachment.id == attachment_id, Attachment.case_id == case.id))
     if item is None:
         abort(404)
-    return send_file(io.BytesIO(item.data), mimetype=item.content_type, as_attachment=True, download_name=item.filename)
+    # Always a download with the type decided at upload: a file is never rendered as a page of this site.
+    response = send_file(
+        io.BytesIO(item.data), mimetype=served_type(item), as_attachment=True, download_name=item.filename
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,4 +1,5 @@
-"""The hours ledger page: experts record their work; everyone who sees the case sees the balance per country."""
+"""The hours ledger page: experts record their work; everyone who sees the case sees the ledger of the countries
+permissions.ledger_countries lets them read (an expert: only their own)."""
 
 from __future__ import annotations
 
@@ -15,21 +16,20 @@ from workflows.editions import get_edition
 
 from ..extensions import db
 from ..labels import CLOSED_REASON_LABELS
-from ..models import Case, HoursEntry, Role, utcnow
+from ..models import Case, HoursEntry, User, utcnow
 from ..operations import hours as hours_ops
 from ..operations.errors import Conflict, Invalid
-from ..queries import find_case
+from ..permissions import can_log_hours, can_open_case_pages, ledger_countries
+from ..queries import find_case, visible_hours
 from .cases import country_label, format_hours
 
 bp = Blueprint("hours", __name__)
 JST = ZoneInfo("Asia/Tokyo")
 
 
-def loggable_countries(case: Case) -> tuple[str, ...]:
-    """The countries the signed-in expert may log for on this case (theirs ∩ the case's)."""
-    if current_user.role != Role.EXPERT:
-        return ()
-    return tuple(code for code in case.country_codes if code in current_user.countries)
+def loggable_countries(user: User, case: Case) -> tuple[str, ...]:
+    """The countries the user may log for on this case (an expert's ∩ the case's)."""
+    return tuple(code for code in case.country_codes if can_log_hours(user, case, code))
 
 
 def entry_form(case: Case, countries: tuple[str, ...]) -> TaskForm:
@@ -40,11 +40,11 @@ def entry_form(case: Case, countries: tuple[str, ...]) -> TaskForm:
     return build_form("hours_entry", context=context, data={"work_date": today})
 
 
-def ledger_entries(case: Case) -> list[HoursEntry]:
-    """The company's entries for this case's countries (the cap is per company and country)."""
+def ledger_entries(user: User, case: Case) -> list[HoursEntry]:
+    """The company's entries for the case's countries the user may read (the cap is per company and country)."""
     query = (
         select(HoursEntry)
-        .where(HoursEntry.company_id == case.company_id, HoursEntry.country.in_(case.country_codes))
+        .where(HoursEntry.company_id == case.company_id, HoursEntry.country.in_(ledger_countries(user, case)))
         .options(selectinload(HoursEntry.expert))
         .order_by(HoursEntry.work_date.desc(), HoursEntry.id.desc())
     )
@@ -56,8 +56,8 @@ def render_ledger(case: Case, form: TaskForm | None, status: int = 200):  # type
         "hours/ledger.html",
         case=case,
         form=form,
-        hours=hours_ops.hours_summary(case),
-        entries=ledger_entries(case),
+        hours=visible_hours(current_user, case),
+        entries=ledger_entries(current_user, case),
         activity_labels=dict(ACTIVITY_KINDS),
         country_label=country_label,
         CLOSED_REASON_LABELS=CLOSED_REASON_LABELS,
@@ -68,10 +68,10 @@ def render_ledger(case: Case, form: TaskForm | None, status: int = 200):  # type
 @bp.route("/cases/<int:case_id>/hours", methods=["GET", "POST"])
 @login_required
 def ledger(case_id: int):  # type: ignore[no-untyped-def]
-    if current_user.role == Role.DESIGNER:
+    if not can_open_case_pages(current_user):
         abort(403)
     case = find_case(current_user, str(case_id))
-    countries = loggable_countries(case)
+    countries = loggable_countries(current_user, case)
     if request.method == "GET":
         return render_ledger(case, entry_form(case, countries) if countries else None)
     if not countries:

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
@@ -30,14 +30,20 @@ from ..models import HumanTask, Role, SavedFilter, User, utcnow
 from ..operations import tasks as task_ops
 from ..operations.errors import Conflict, Invalid, OperationError
 from ..operations.process import STAGE_ORDER
-from ..permissions import actionable_tasks_clause, can_act_on_task
+from ..permissions import (
+    actionable_tasks_clause,
+    can_act_on_task,
+    can_reassign,
+    can_see_saved_filter,
+    can_use_inbox,
+    saved_filters_clause,
+)
 from ..queries import NEAR_DUE, SORTS, due_state, inbox_filters
 from .cases import country_label
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
 PER_PAGE = 50
-INBOX_ROLES = {Role.STAFF, Role.EXPERT, Role.APPLICANT, Role.ADMIN}
 TABS = {"mine": _l("自分の担当"), "unclaimed": _l("未割り当て"), "all": _l("すべて")}
 DEFAULT_TAB = "all"
 FACETS = {"stage": HumanTask.stage, "country": HumanTask.country, "edition": HumanTask.edition}
@@ -71,7 +77,7 @@ class SavedFilterForm(FlaskForm):
 @bp.before_request
 @login_required
 def _inbox_roles_only():  # type: ignore[no-untyped-def]
-    if current_user.role not in INBOX_ROLES:
+    if not can_use_inbox(current_user):
         abort(403)
 
 
@@ -157,12 +163,12 @@ def page_of_tasks(user: User, filters: Mapping[str, str], tab: str, page: int) -
 
 
 def saved_filters(user: User) -> list[SavedFilter]:
-    """Mine, and those shared by others of the same role."""
+    """Mine, and those shared by people who see the same tasks (permissions.saved_filters_clause)."""
     query = (
         select(SavedFilter)
         .join(SavedFilter.owner)
         .options(contains_eager(SavedFilter.owner))
-        .where(or_(SavedFilter.owner_id == user.id, and_(SavedFilter.shared.is_(True), User.role == user.role)))
+        .where(saved_filters_clause(user))
         .order_by(SavedFilter.owner_id != user.id, SavedFilter.name)
     )
     return list(db.session.scalars(query))
@@ -209,7 +215,7 @@ def index():  # type: ignore[no-untyped-def]
     last_page = max((total + PER_PAGE - 1) // PER_PAGE, 1)
     page = min(_page_number(request.args.get("page")), last_page)
     tasks = page_of_tasks(user, filters, tab, page)
-    is_lead = user.role == Role.STAFF and user.is_lead
+    is_lead = can_reassign(user)
     return render_template(
         "inbox/index.html",
         filters=filters,
@@ -342,7 +348,7 @@ def save_filter():  # type: ignore[no-untyped-def]
 @bp.post("/filters/<int:filter_id>/delete")
 def delete_filter(filter_id: int):  # type: ignore[no-untyped-def]
     saved = db.session.get(SavedFilter, filter_id)
-    if saved is None or not _may_see(saved, current_user):
+    if saved is None or not can_see_saved_filter(current_user, saved):
         abort(404)
     if saved.owner_id != current_user.id:
         abort(403)
@@ -350,10 +356,6 @@ def delete_filter(filter_id: int):  # type: ignore[no-untyped-def]
     db.session.commit()
     flash(_("条件「%(name)s」を削除しました。", name=saved.name), "success")
     return _back()
-
-
-def _may_see(saved: SavedFilter, user: User) -> bool:
-    return saved.owner_id == user.id or (saved.shared and saved.owner.role == user.role)
 
 
 @bp.app_template_filter("saved_filter_url")
