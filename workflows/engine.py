@@ -7,11 +7,11 @@ diagram throws (emails and records for the application to act on).
 
 from __future__ import annotations
 
-import ast
+import contextvars
 import datetime as dt
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -20,8 +20,10 @@ from uuid import UUID
 
 from lxml import etree
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_FORMAT
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
@@ -30,7 +32,10 @@ from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from . import evaluator
 from .clock import clock
+from .evaluator import EvaluationError, Mode, Refusal
+from .sandbox import runner
 
 SERIALIZER_VERSION = SERIALIZER_FORMAT
 
@@ -46,10 +51,14 @@ LANE_ROLES: dict[str, str] = {
 }
 
 _BPMN_NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
-_FORBIDDEN_CALLS = {
-    "open", "exec", "eval", "compile", "getattr", "setattr", "delattr", "globals", "locals",
-    "vars", "input", "breakpoint", "help", "memoryview",
-}  # fmt: skip
+# A standard loop must say how often it may run at most: the engine would otherwise loop in the request.
+MAX_LOOP_ITERATIONS = 100
+# Expressions and scripts one engine run may evaluate: the last guard against a diagram looping without end.
+MAX_EVALUATIONS_PER_RUN = 5_000
+_evaluations: contextvars.ContextVar[list[int]] = contextvars.ContextVar("evaluations")
+
+# Ids SpiffWorkflow uses for its own task specs: a diagram element with one of them breaks the process.
+_RESERVED_IDS = {"Start", "End"}
 
 
 _TIMER_TYPES = {"TimeDateEventDefinition", "DurationTimerEventDefinition", "CycleTimerEventDefinition"}
@@ -70,10 +79,21 @@ spiff_timer.datetime = _ClockDatetime  # type: ignore[misc]
 
 
 class ProcessDefinitionError(Exception):
-    """A diagram that may not be deployed; `element` names the offending BPMN element."""
+    """A diagram that may not be deployed; `element` names the offending BPMN element.
 
-    def __init__(self, message: str, element: str | None = None, file: str | None = None):
-        self.message, self.element, self.file = message, element, file
+    `code` says which rule was broken (the web app words it in the user's language) and `cause` holds the
+    evaluator's Refusal when the diagram's Python was refused."""
+
+    def __init__(
+        self,
+        message: str,
+        element: str | None = None,
+        file: str | None = None,
+        *,
+        code: str = "invalid",
+        cause: Refusal | None = None,
+    ):
+        self.message, self.element, self.file, self.code, self.cause = message, element, file, code, cause
         where = " ".join(p for p in (f"[{file}]" if file else "", f"element '{element}'" if element else "") if p)
         super().__init__(f"{where}: {message}" if where else message)
 
@@ -83,10 +103,11 @@ class TaskNotReady(Exception):
 
 
 class ProcessRuntimeError(Exception):
-    """A script, condition or decision failed while the engine ran."""
+    """A script, condition or decision failed while the engine ran; `cause` is the evaluator's refusal or
+    error when it was one."""
 
-    def __init__(self, message: str, element: str | None = None):
-        self.element = element
+    def __init__(self, message: str, element: str | None = None, cause: Exception | None = None):
+        self.element, self.cause = element, cause
         super().__init__(message)
 
 
@@ -134,31 +155,48 @@ _serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONF
 _register_types(_serializer)
 
 
-def _script_engine() -> PythonScriptEngine:
-    safe_builtins = {
-        name: getattr(__builtins__, name) if not isinstance(__builtins__, dict) else __builtins__[name]
-        for name in ("len", "str", "int", "float", "bool", "dict", "list", "min", "max", "sum", "any",
-                     "all", "sorted", "round", "abs", "range", "set", "tuple", "isinstance")
-    }  # fmt: skip
-    return PythonScriptEngine(environment=TaskDataEnvironment({"__builtins__": safe_builtins}))
+class DiagramEnvironment(BasePythonScriptEngineEnvironment):
+    """Every expression and script SpiffWorkflow evaluates comes here: expressions run in the restricted
+    evaluator in this process (bounded by its budget), scripts in the sandbox worker (time and memory limits)."""
+
+    def evaluate(self, expression: str, context: dict[str, Any], external_context: Any = None) -> Any:
+        _count_evaluation()
+        scope = {**(external_context or {}), **context}
+        return evaluator.evaluate(expression, scope)
+
+    def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
+        _count_evaluation()
+        external = external_context or {}
+        result = runner.run(script, {**external, **context})
+        context.clear()
+        context.update({k: v for k, v in result.items() if k not in external})
+        return True
+
+    def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
+        raise EvaluationError("no_services")
+
+
+def _count_evaluation() -> None:
+    counter = _evaluations.get(None)
+    if counter is not None:
+        counter[0] += 1
+        if counter[0] > MAX_EVALUATIONS_PER_RUN:
+            raise EvaluationError("steps", f"{MAX_EVALUATIONS_PER_RUN} evaluations")
+
+
+class _DiagramScriptEngine(PythonScriptEngine):
+    def call_service(self, task: Any, **kwargs: Any) -> Any:
+        # SpiffWorkflow 3.2's own call_service fails with a NameError when the service raises
+        try:
+            return self.environment.call_service(task.data, **kwargs)
+        except EvaluationError as exc:
+            raise WorkflowTaskException(str(exc), task=task, exception=exc) from exc
+
+
+_script_engine = _DiagramScriptEngine(environment=DiagramEnvironment())
 
 
 # ---------------------------------------------------------------- validation
-
-
-def _check_expression(text: str, element: str, file: str, mode: str) -> None:
-    try:
-        tree = ast.parse(text, mode=mode)
-    except SyntaxError as exc:
-        raise ProcessDefinitionError(f"invalid Python expression or script: {exc.msg}", element, file) from exc
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            raise ProcessDefinitionError("scripts may not import modules", element, file)
-        name = node.attr if isinstance(node, ast.Attribute) else node.id if isinstance(node, ast.Name) else None
-        if name and name.startswith("__"):
-            raise ProcessDefinitionError(f"scripts may not use dunder names ({name})", element, file)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FORBIDDEN_CALLS:
-            raise ProcessDefinitionError(f"scripts may not call {node.func.id}()", element, file)
 
 
 def _owning_element(node: etree._Element) -> str:
@@ -172,38 +210,121 @@ def _owning_element(node: etree._Element) -> str:
 
 _SPIFF = "{http://spiffworkflow.org/bpmn/schema/1.0/core}"
 _BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
-# Every element whose text the engine executes as Python, and how it is parsed.
-_PYTHON_ELEMENTS = {
-    f"{_BPMN}script": "exec",
-    f"{_SPIFF}preScript": "exec",
-    f"{_SPIFF}postScript": "exec",
-    f"{_BPMN}conditionExpression": "eval",
-    f"{_BPMN}timeDate": "eval",
-    f"{_BPMN}timeDuration": "eval",
-    f"{_BPMN}timeCycle": "eval",
-    f"{_BPMN}loopCardinality": "eval",
-    f"{_BPMN}completionCondition": "eval",
-    f"{_SPIFF}messagePayload": "eval",
-}
-# DMN cells are expression fragments (" in (...)"), so they get a token check instead of a parse.
-_UNSAFE_TOKENS = re.compile(r"__|\bimport\b|\b(" + "|".join(sorted(_FORBIDDEN_CALLS)) + r")\s*\(")
+_BPMNDI = "{http://www.omg.org/spec/BPMN/20100524/DI}"
+_FLOW_NODES = (
+    "task", "userTask", "scriptTask", "serviceTask", "businessRuleTask", "manualTask", "sendTask", "receiveTask",
+    "callActivity", "subProcess", "startEvent", "endEvent", "intermediateThrowEvent", "intermediateCatchEvent",
+    "boundaryEvent", "exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway",
+)  # fmt: skip
 
 
-def _check_python_elements(tree: etree._ElementTree, file: str) -> None:
-    for node in tree.iter(*_PYTHON_ELEMENTS):
-        text = (node.text or "").strip()
-        if text:
-            _check_expression(text, _owning_element(node), file, _PYTHON_ELEMENTS[str(node.tag)])
+def _check_source(source: str | None, mode: Mode, element: str, file: str | None) -> None:
+    if source is None or not str(source).strip():
+        return
+    try:
+        evaluator.check(str(source), mode)
+    except Refusal as exc:
+        raise ProcessDefinitionError(str(exc), element, file, code="python", cause=exc) from None
 
 
-def _validate_dmn(path: Path) -> None:
-    tree = etree.parse(str(path))
-    for node in tree.iter("{*}text"):
-        match = _UNSAFE_TOKENS.search(node.text or "")
-        if match:
+def _check_document_rules(tree: etree._ElementTree, file: str) -> None:
+    """What makes a diagram runnable and editable: executable processes, no reserved ids, diagram interchange."""
+    for process in tree.iterfind(".//bpmn:process", _BPMN_NS):
+        if process.get("isExecutable") != "true":
+            raise ProcessDefinitionError("process is not executable", process.get("id"), file, code="not_executable")
+    process_ids = {p.get("id") for p in tree.iterfind(".//bpmn:process", _BPMN_NS)}
+    for node in tree.iter():
+        node_id = node.get("id") if isinstance(node.tag, str) else None
+        if node_id and (node_id in _RESERVED_IDS or any(node_id == f"{pid}.EndJoin" for pid in process_ids)):
+            raise ProcessDefinitionError(f"the id '{node_id}' is reserved", node_id, file, code="reserved_id")
+    for loop in tree.iter(f"{_BPMN}standardLoopCharacteristics"):
+        maximum = loop.get("loopMaximum", "")
+        if not maximum.isdigit() or not 0 < int(maximum) <= MAX_LOOP_ITERATIONS:
             raise ProcessDefinitionError(
-                f"decision cells may not use '{match.group(0)}'", _owning_element(node), path.name
-            )
+                f"a loop needs loopMaximum between 1 and {MAX_LOOP_ITERATIONS}", _owning_element(loop), file,
+                code="unbounded_loop",
+            )  # fmt: skip
+    shapes = {n.get("bpmnElement") for n in tree.iter(f"{_BPMNDI}BPMNShape", f"{_BPMNDI}BPMNEdge")}
+    if not shapes:
+        raise ProcessDefinitionError("no diagram interchange (BPMNDiagram)", None, file, code="no_diagram")
+    for tag in (*_FLOW_NODES, "sequenceFlow"):
+        for node in tree.iter(f"{_BPMN}{tag}"):
+            if node.get("id") not in shapes:
+                raise ProcessDefinitionError(
+                    "element has no shape in the diagram", node.get("id"), file, code="no_shape"
+                )
+
+
+def _evaluated_places(spec: Any, ids: Mapping[Any, str]) -> Iterator[tuple[str, str, Mode]]:
+    """Every (element, source, mode) the engine will evaluate in a parsed process, read from the spec objects
+    SpiffWorkflow runs (not from the XML), so nothing it evaluates escapes the deploy check. `ids` names the
+    elements the spec does not keep: sequence flows by (source, target), messages by name."""
+    completion = getattr(spec, "completion_condition", None)
+    if completion:
+        yield spec.name, completion, "eval"
+    for task_spec in spec.task_specs.values():
+        element = getattr(task_spec, "bpmn_id", None) or task_spec.name
+        for attr in ("script", "prescript", "postscript"):
+            if getattr(task_spec, attr, None):
+                yield element, getattr(task_spec, attr), "exec"
+        for attr in ("cardinality", "condition"):
+            value = getattr(task_spec, attr, None)
+            if isinstance(value, str):
+                yield element, value, "eval"
+        for condition, target in getattr(task_spec, "cond_task_specs", None) or []:
+            if condition is not None:
+                yield ids.get((element, target), element), condition.args[0], "eval"
+        for param in (getattr(task_spec, "operation_params", None) or {}).values():
+            yield element, str(param.get("value") if isinstance(param, dict) else param), "eval"
+        if getattr(task_spec, "event_definition", None) is not None:
+            for owner, source in _event_sources(task_spec.event_definition, ids):
+                yield owner or element, source, "eval"
+        engine = getattr(task_spec, "dmnEngine", None)
+        if engine is not None:
+            for cell, source in _decision_sources(engine.decision_table):
+                yield cell or element, source, "eval"
+
+
+def _event_sources(definition: Any, ids: Mapping[Any, str]) -> Iterator[tuple[str | None, str]]:
+    owner = ids.get(("message", getattr(definition, "name", None)))
+    if getattr(definition, "expression", None):
+        yield owner, definition.expression
+    for prop in [*(getattr(definition, "correlation_properties", None) or []),
+                 *(getattr(definition, "process_correlations", None) or [])]:  # fmt: skip
+        if getattr(prop, "retrieval_expression", None):
+            yield owner, prop.retrieval_expression
+    for inner in getattr(definition, "event_definitions", None) or []:
+        yield from _event_sources(inner, ids)
+
+
+_DMN_QUESTION_MARK = re.compile(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")
+
+
+def _decision_sources(table: Any) -> Iterator[tuple[str | None, str]]:
+    """The expressions SpiffWorkflow's DMNEngine builds from a table's cells (see DMNEngine.evaluate)."""
+    for item in table.inputs:
+        if item.expression:
+            yield item.id, item.expression
+    for rule in table.rules:
+        for entry in rule.inputEntries:
+            input_expr = entry.input.expression or "None"
+            for lhs in entry.lhs:
+                if lhs:
+                    yield entry.id, _decision_match(input_expr, lhs)
+        for output in rule.outputEntries:
+            if output.text:
+                yield output.id, output.text
+
+
+def _decision_match(input_expr: str, cell: str) -> str:
+    match_expr = _DMN_QUESTION_MARK.sub("dmninputexpr", cell)
+    if "dmninputexpr" in match_expr:
+        return match_expr
+    try:
+        compile(match_expr, "<cell>", "eval", flags=0x400, dont_inherit=True)  # PyCF_ONLY_AST: parse only
+    except SyntaxError:
+        return input_expr + match_expr
+    return f"({input_expr}) == ({match_expr})"
 
 
 def _validate_document(path: Path, known_form_keys: Iterable[str]) -> dict[str, dict[str, str]]:
@@ -211,7 +332,7 @@ def _validate_document(path: Path, known_form_keys: Iterable[str]) -> dict[str, 
     file = path.name
     tree = etree.parse(str(path))
     keys = set(known_form_keys)
-    _check_python_elements(tree, file)
+    _check_document_rules(tree, file)
     for lane in tree.iterfind(".//bpmn:lane", _BPMN_NS):
         if lane.get("name") not in LANE_ROLES:
             raise ProcessDefinitionError(
@@ -258,18 +379,22 @@ def parse_definition(
         except ValidationException as exc:
             raise ProcessDefinitionError(_validation_message(exc), exc.id or None, path.name) from exc
         except etree.XMLSyntaxError as exc:
-            raise ProcessDefinitionError(f"not well-formed XML: {exc}", None, path.name) from exc
+            raise ProcessDefinitionError(f"not well-formed XML: {exc}", None, path.name, code="xml") from exc
         user_tasks.update(_validate_document(path, keys))
-    for path in dmn_files:
-        _validate_dmn(path)
     try:
         parser.add_dmn_files([str(p) for p in dmn_files])
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except ValidationException as exc:
         raise ProcessDefinitionError(_validation_message(exc), exc.id or None, exc.file_name or None) from exc
+    except etree.XMLSyntaxError as exc:
+        raise ProcessDefinitionError(f"not well-formed XML: {exc}", None, None, code="xml") from exc
     except SpiffWorkflowException as exc:
         raise ProcessDefinitionError(str(exc), None, None) from exc
+    ids = _element_ids(bpmn_files)
+    for process_spec in (spec, *subprocess_specs.values()):
+        for element, source, mode in _evaluated_places(process_spec, ids):
+            _check_source(source, mode, element, _file_of(process_spec))
     spec_json = json.dumps(
         {
             "spec": _serializer.registry.convert(spec),
@@ -278,6 +403,22 @@ def parse_definition(
         sort_keys=True,
     )
     return Definition(process_id, spec, subprocess_specs, spec_json, user_tasks)
+
+
+def _element_ids(bpmn_files: Iterable[Path]) -> dict[Any, str]:
+    ids: dict[Any, str] = {}
+    for path in bpmn_files:
+        tree = etree.parse(str(path))
+        for flow in tree.iterfind(".//bpmn:sequenceFlow", _BPMN_NS):
+            ids[(flow.get("sourceRef"), flow.get("targetRef"))] = str(flow.get("id"))
+        for message in tree.iterfind(".//bpmn:message", _BPMN_NS):
+            ids[("message", message.get("name"))] = str(message.get("id"))
+    return ids
+
+
+def _file_of(process_spec: Any) -> str | None:
+    name = getattr(process_spec, "file", None)
+    return Path(name).name if name else None
 
 
 def _validation_message(exc: ValidationException) -> str:
@@ -309,7 +450,7 @@ class Instance:
     def __init__(self, definition: Definition, workflow: BpmnWorkflow):
         self.definition = definition
         self.workflow = workflow
-        workflow.script_engine = _script_engine()
+        workflow.script_engine = _script_engine
 
     @classmethod
     def start(cls, definition: Definition, data: Mapping[str, Any]) -> tuple[Instance, list[ThrownMessage]]:
@@ -430,9 +571,26 @@ class Instance:
 
     @staticmethod
     def _guard(action: Callable[[], Any]) -> None:
+        token = _evaluations.set([0])
         try:
             action()
         except WorkflowException as exc:
             task = getattr(exc, "task", None)
-            element = task.task_spec.name if task is not None else None
-            raise ProcessRuntimeError(str(exc), element) from exc
+            element = task.task_spec.bpmn_id or task.task_spec.name if task is not None else None
+            raise ProcessRuntimeError(str(exc), element, _evaluator_cause(exc)) from exc
+        except (Refusal, EvaluationError) as exc:  # raised where SpiffWorkflow does not wrap (e.g. the DMN engine)
+            raise ProcessRuntimeError(str(exc), None, exc) from exc
+        finally:
+            _evaluations.reset(token)
+
+
+def _evaluator_cause(exc: BaseException) -> Exception | None:
+    """The evaluator's refusal or error behind SpiffWorkflow's wrapping exception, if there is one."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return None
+        if isinstance(seen, Refusal | EvaluationError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
