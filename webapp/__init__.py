@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, has_request_context, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -84,5 +84,6 @@ def _sqlite_begin(conn: Any) -> None:
 def _writes_take_the_lock_first() -> None:
     """A request that may write starts its transaction holding SQLite's write lock, so a read-then-write
     never fails half-way; reads (GET) stay concurrent. No effect on PostgreSQL."""
-    if request.method not in ("GET", "HEAD", "OPTIONS"):
+    view = current_app.view_functions.get(request.endpoint or "")
+    if request.method not in ("GET", "HEAD", "OPTIONS") and not getattr(view, "reads_first", False):
         begin_write()

@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from forms import TaskContext, build_form, describe_form
 from workflows.editions import load_editions
 
-from .extensions import db
+from .extensions import db, reads_first
 from .models import User
 from .operations import cases as case_ops
 from .operations import hours as hours_ops
@@ -146,6 +146,7 @@ def reassign_task(task_id: int):  # type: ignore[no-untyped-def]
 
 
 @api.post("/tasks/<int:task_id>/complete")
+@reads_first
 def complete_task(task_id: int):  # type: ignore[no-untyped-def]
     task = task_ops.complete(_user(), task_id, _formdata(), csrf=False)
     return jsonify(task_json(task))

@@ -14,6 +14,7 @@ from workflows.clock import clock
 from workflows.engine import ProcessDefinitionError
 
 from .auth import issue_token
+from .diagram_messages import describe_definition_error
 from .extensions import db
 from .mail import deliver_pending
 from .models import Company, Role, User
@@ -47,7 +48,7 @@ def deploy(files: tuple[Path, ...]) -> None:
         version, created = deploy_files(sources, None)
     except ProcessDefinitionError as exc:
         db.session.rollback()
-        raise click.ClickException(f"refused: {exc}") from exc
+        raise click.ClickException(f"{describe_definition_error(exc)}\n({exc})") from exc
     db.session.commit()
     click.echo(f"{'deployed' if created else 'unchanged'}: {version.process_id} v{version.version}")
 

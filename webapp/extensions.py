@@ -1,6 +1,8 @@
 """Flask extensions, created unbound and initialised in create_app."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -42,5 +44,27 @@ babel = Babel()
 
 def begin_write() -> None:
     """Starts the session's next transaction as a writer (SQLite: BEGIN IMMEDIATE)."""
-    if not db.session().in_transaction():
-        db.session.connection(execution_options={"sqlite_immediate": True})
+    session = db.session()
+    if not session.in_transaction():
+        session.connection(execution_options={"sqlite_immediate": True})
+        session.info["writer"] = session.get_transaction()
+
+
+def reads_first(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Marks a view whose operation runs the engine (a diagram's scripts) before it writes: the request does
+    not take SQLite's write lock up front, so a slow script never blocks other writers; the operation takes
+    it with `lock_for_write()` once the engine has run."""
+    view.reads_first = True  # type: ignore[attr-defined]
+    return view
+
+
+def lock_for_write() -> None:
+    """Ends a read-only transaction and starts a writing one (SQLite); a no-op when already writing.
+
+    Whatever was read before is reloaded on access, so callers re-check versions after this."""
+    session = db.session()
+    if db.engine.dialect.name != "sqlite" or session.info.get("writer") is session.get_transaction():
+        return
+    if session.in_transaction():
+        session.rollback()  # nothing was written: the request only read until here
+    begin_write()

@@ -20,6 +20,7 @@ from workflows.engine import (
     SERIALIZER_VERSION,
     Definition,
     Instance,
+    ProcessDefinitionError,
     ThrownMessage,
     UserTaskInfo,
     load_definition,
@@ -49,6 +50,7 @@ def deploy_files(files: dict[str, str], actor: User | None) -> tuple[ProcessVers
     """Validates and deploys BPMN/DMN sources; returns (version, created). Same sources: no new version."""
     import tempfile
 
+    files = _normalised_names(files)
     source_hash = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
     latest = latest_version()
     if latest is not None and latest.source_hash == source_hash:
@@ -81,6 +83,18 @@ def deploy_files(files: dict[str, str], actor: User | None) -> tuple[ProcessVers
         AuditEvent(actor_id=actor.id if actor else None, action="process_deployed", detail=f"v{version.version}")
     )
     return version, True
+
+
+def _normalised_names(files: dict[str, str]) -> dict[str, str]:
+    """Only .bpmn and .dmn files, whatever the case of the extension; every one of them is validated."""
+    named: dict[str, str] = {}
+    for name, text in files.items():
+        base = Path(name.replace("\\", "/")).name
+        stem, dot, suffix = base.rpartition(".")
+        if not dot or not stem or suffix.lower() not in ("bpmn", "dmn"):
+            raise ProcessDefinitionError("only .bpmn and .dmn files can be deployed", None, base, code="file_type")
+        named[f"{stem}.{suffix.lower()}"] = text
+    return named
 
 
 def repository_files() -> dict[str, str]:

@@ -15,7 +15,8 @@ from forms import TaskContext, TaskForm, build_form
 from workflows.editions import get_edition
 from workflows.engine import ProcessRuntimeError, TaskNotReady
 
-from ..extensions import db
+from ..diagram_messages import describe_runtime_error
+from ..extensions import db, lock_for_write
 from ..models import Attachment, Case, CaseStatus, HumanTask, ProcessInstance, Role, TaskStatus, User, utcnow
 from ..permissions import acts_on_behalf, can_act_on_task, can_view_case
 from .attachments import store_upload
@@ -132,6 +133,7 @@ def _set_assignee(actor: User, task: HumanTask, assignee: User | None) -> None:
 
 
 def save_draft(user: User, task_id: int, formdata: MultiDict) -> HumanTask:
+    lock_for_write()
     task = get_task(user, task_id)
     _require_actor(user, task)
     _require_open(task)
@@ -157,18 +159,21 @@ def complete(user: User, task_id: int, formdata: MultiDict, *, csrf: bool = True
         raise Invalid(_("入力内容を確認してください。"), {k: [str(e) for e in v] for k, v in form.errors.items()})
     data = form.to_task_data()
     row = db.session.get_one(ProcessInstance, task.instance_id)
+    seen_version = row.lock_version
     try:
-        _before_complete(task, data, form.uploads())
         instance = restore(row)
-        messages = instance.complete(task.engine_task_id, data)
+        messages = instance.complete(task.engine_task_id, data)  # the diagram's scripts run here, unlocked
     except TaskNotReady as exc:
         db.session.rollback()
         raise Conflict(_("このタスクは既に処理されています。画面を再読み込みしてください。")) from exc
     except ProcessRuntimeError as exc:
         db.session.rollback()
-        raise Invalid(
-            _("処理中にエラーが発生しました（%(element)s）：%(error)s", element=exc.element, error=exc)
-        ) from exc
+        raise Invalid(describe_runtime_error(exc)) from exc
+    lock_for_write()
+    if row.lock_version != seen_version:  # someone else moved the case while the engine ran
+        raise Conflict(_("このタスクは既に処理されています。画面を再読み込みしてください。"))
+    _require_open(task)
+    _before_complete(task, data, form.uploads())
     on_behalf = acts_on_behalf(user, task)
     _mark_completed(task, user)
     save_instance(row, instance)

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select
 
-from ..extensions import begin_write, db
+from workflows.engine import ProcessRuntimeError
+
+from ..diagram_messages import describe_runtime_error
+from ..extensions import db, lock_for_write
 from ..models import ProcessInstance, utcnow
 from .errors import Conflict
 from .notifications import dispatch
 from .process import restore, save_instance
+
+log = logging.getLogger(__name__)
 
 
 def fire_due_timers(limit: int = 500) -> int:
@@ -23,12 +30,21 @@ def fire_due_timers(limit: int = 500) -> int:
     advanced = 0
     db.session.commit()
     for instance_id in due_ids:
-        begin_write()
         row = db.session.get(ProcessInstance, instance_id)
         if row is None:
             continue
+        seen_version = row.lock_version
         instance = restore(row)
-        messages = instance.fire_due_timers()
+        try:
+            messages = instance.fire_due_timers()  # scripts run before the write lock is taken
+        except ProcessRuntimeError as exc:
+            db.session.rollback()
+            log.warning("case instance %s: timer step refused: %s", instance_id, describe_runtime_error(exc))
+            continue
+        lock_for_write()
+        if row.lock_version != seen_version:  # another host fired it meanwhile
+            db.session.rollback()
+            continue
         try:
             save_instance(row, instance)  # another host may have fired it first: skip then
         except Conflict:

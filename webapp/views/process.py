@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from workflows.engine import ProcessDefinitionError
 
+from ..diagram_messages import describe_definition_error
 from ..extensions import db
 from ..models import ProcessInstance, ProcessVersion
 from ..operations.process import deploy_files, repository_files
@@ -66,8 +67,7 @@ def deploy():  # type: ignore[no-untyped-def]
         version, created = deploy_files(sources, current_user)
     except ProcessDefinitionError as exc:
         db.session.rollback()
-        where = f"{exc.file or ''} {exc.element or ''}".strip()
-        flash(_("デプロイできません（%(where)s）：%(message)s", where=where, message=exc.message), "error")
+        flash(describe_definition_error(exc), "error")
         return redirect(url_for(".index"))
     db.session.commit()
     if created:

@@ -21,7 +21,7 @@ from werkzeug.datastructures import CombinedMultiDict
 from workflows.editions import get_edition
 from workflows.engine import TaskNotReady
 
-from ..extensions import db
+from ..extensions import db, reads_first
 from ..models import Attachment, HumanTask, ProcessInstance, TaskStatus, User
 from ..operations import tasks as task_ops
 from ..operations.errors import Conflict, Forbidden, Invalid, NotFound
@@ -150,6 +150,7 @@ def _posted() -> CombinedMultiDict:
 
 
 @bp.post("/<int:task_id>")
+@reads_first
 def submit(task_id: int):  # type: ignore[no-untyped-def]
     user = _user()
     task = load_task(user, task_id)
