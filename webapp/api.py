@@ -90,6 +90,7 @@ def editions():  # type: ignore[no-untyped-def]
 
 
 @api.post("/applications")
+@reads_first
 def create_application():  # type: ignore[no-untyped-def]
     form = build_form("application", context=TaskContext(editions=load_editions()), formdata=_formdata(), csrf=False)
     if not form.validate():

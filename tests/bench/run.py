@@ -50,6 +50,12 @@ def bench_completion(workdir: Path, samples: int) -> None:
     print(_row("engine Instance.complete (in memory, no dump/restore)", engine))
     median_ratio, p95_ratio = ops.median_ms / engine.median_ms, ops.p95_ms / engine.p95_ms
     print(f"  ratio operations / engine: median {median_ratio:.2f}x, p95 {p95_ratio:.2f}x")
+    plain = result.unrestricted
+    print(_row("engine with plain exec/eval (no evaluator, no sandbox)", plain))
+    print(
+        f"  restricted evaluator + script worker add: median {engine.median_ms - plain.median_ms:+.2f} ms "
+        f"({engine.median_ms / plain.median_ms:.2f}x the plain engine step)"
+    )
     print(
         f"  aim p95 < {COMPLETION_P95_AIM_MS:.0f} ms: {ops.p95_ms:.2f} ms -> {_verdict(ops.p95_ms < COMPLETION_P95_AIM_MS)}"
     )

@@ -18,7 +18,7 @@ from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 
 from tests.fixtures import PASSWORD
 from webapp.extensions import db
-from webapp.models import ProcessVersion
+from webapp.models import Case, ProcessVersion
 from webapp.operations.process import MAIN_PROCESS, known_form_keys, repository_files
 from workflows import engine
 
@@ -183,3 +183,16 @@ def test_an_escape_that_bypassed_deploy_is_refused_when_the_case_reaches_it(app,
     )
     assert not canary.exists()
     assert open_task(staff, case["id"], "hearing")["id"] == hearing["id"]
+
+
+def test_a_failing_script_at_the_start_refuses_the_registration_without_a_case(app, api_as, tmp_path):
+    pre_script = "<spiffworkflow:preScript>x = [].__class__</spiffworkflow:preScript>"
+    first_task = '<bpmn:userTask id="ConfirmReceipt" name="受領確認">\n      <bpmn:extensionElements>'
+    _insert_unchecked_version(app, tmp_path, bpmn((first_task, first_task + pre_script)))
+    staff = api_as("staff")
+
+    with pytest.raises(AssertionError) as info:
+        register(staff, "FY2025", ["CN"], "2025-07-01")
+    assert "ConfirmReceipt" in str(info.value) and "「__class__」は使えません" in str(info.value)
+    with app.app_context():
+        assert db.session.query(Case).count() == 0

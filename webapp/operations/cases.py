@@ -10,15 +10,16 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from workflows.editions import Edition, get_edition
+from workflows.engine import Instance
 
-from ..extensions import db
-from ..models import Case, CaseCountry, Company, EditionState, User, utcnow
+from ..extensions import db, lock_for_write
+from ..models import Case, CaseCountry, Company, EditionState, ProcessVersion, User, utcnow
 from ..permissions import can_register_application
 from .attachments import store_upload
 from .audit import record
 from .errors import Conflict, Forbidden, Invalid
 from .notifications import dispatch
-from .process import start_instance
+from .process import save_started, start_engine
 
 PREFILLED_ANSWERS = (
     "site_type",
@@ -70,35 +71,62 @@ def register_application(actor: User, data: dict[str, Any], uploads: dict) -> Ca
     closed = intake_closed_reason(edition)
     if closed:
         raise Conflict(closed)
+    number, version, instance, messages = _start_process(edition, data)
     company = _company_for(data)
-    state = edition_state(edition.code, for_update=True)
     case = Case(
-        number=f"{edition.code}-{state.next_case_seq:04d}",
+        number=number,
         edition=edition.code,
         company=company,
         received_on=_as_date(data["received_on"]),
         application_json=json.dumps(data, ensure_ascii=False, default=str),
         created_by_id=actor.id,
     )
-    state.next_case_seq += 1
     for position, code in enumerate(data["countries"]):
         case.countries.append(CaseCountry(country=code, position=position, hour_cap=edition.hour_cap(code)))
     db.session.add(case)
     db.session.flush()
     for kind, upload in uploads.items():
         store_upload(case, kind, upload, actor)
-    row, _instance, messages = start_instance(case, edition, _process_data(case, edition, data))
+    save_started(case, version, instance)
     dispatch(case, messages)
     record(actor, case, "application_registered", after={"number": case.number, "countries": case.country_codes})
     return case
 
 
+def _start_process(edition: Edition, data: dict[str, Any]) -> tuple[str, ProcessVersion, Instance, list]:
+    """Runs the process to its first wait before taking the write lock (a diagram's scripts may be slow), then
+    takes the case number; if another registration took that number meanwhile, runs it again."""
+    for _attempt in range(3):
+        number = _case_number(edition.code, _next_case_seq(edition.code))
+        version, instance, messages = start_engine(edition, _process_data(number, edition, data))
+        lock_for_write()
+        state = edition_state(edition.code, for_update=True)
+        if _case_number(edition.code, state.next_case_seq) == number:
+            state.next_case_seq += 1
+            return number, version, instance, messages
+        db.session.rollback()
+    raise Conflict(_("同時に別の申込が登録されました。もう一度送信してください。"))
+
+
+def _case_number(edition_code: str, seq: int) -> str:
+    return f"{edition_code}-{seq:04d}"
+
+
+def _next_case_seq(edition_code: str) -> int:
+    seq = db.session.scalar(select(EditionState.next_case_seq).where(EditionState.edition == edition_code))
+    return seq or 1
+
+
+def _existing_company(data: dict[str, Any]) -> Company | None:
+    number = data.get("corporate_number")
+    match = Company.corporate_number == number if number else Company.name == data["company_name"]
+    return db.session.scalars(select(Company).where(match).limit(1)).first()
+
+
 def _company_for(data: dict[str, Any]) -> Company:
     """The applying company: the same corporate number (else the same name) is the same company, so its
     hours add up across its cases; the application's details refresh the record."""
-    number = data.get("corporate_number")
-    match = Company.corporate_number == number if number else Company.name == data["company_name"]
-    company = db.session.scalars(select(Company).where(match).limit(1)).first() or Company(name=data["company_name"])
+    company = _existing_company(data) or Company(name=data["company_name"])
     company.contact_name, company.contact_email = data.get("contact_name"), data.get("contact_email")
     for field in COMPANY_FIELDS[1:]:
         value = data.get(field) or data.get(f"company_{field}")
@@ -114,15 +142,16 @@ def application_answers(data: dict[str, Any]) -> dict[str, Any]:
     return answers
 
 
-def _process_data(case: Case, edition: Edition, data: dict[str, Any]) -> dict[str, Any]:
+def _process_data(number: str, edition: Edition, data: dict[str, Any]) -> dict[str, Any]:
     """What the diagram needs: edition figures, countries, and the application's answers."""
+    existing = _existing_company(data)
     return {
         **edition.process_data(),
         **application_answers(data),
-        "case_number": case.number,
-        "company_name": case.company.name,
-        "countries": case.country_codes,
-        "received_on": case.received_on.isoformat(),
+        "case_number": number,
+        "company_name": existing.name if existing else data["company_name"],
+        "countries": list(data["countries"]),
+        "received_on": _as_date(data["received_on"]).isoformat(),
     }
 
 

@@ -21,15 +21,17 @@ from workflows.engine import (
     Definition,
     Instance,
     ProcessDefinitionError,
+    ProcessRuntimeError,
     ThrownMessage,
     UserTaskInfo,
     load_definition,
     parse_definition,
 )
 
-from ..extensions import db
+from ..diagram_messages import describe_runtime_error
+from ..extensions import db, lock_for_write
 from ..models import AuditEvent, Case, HumanTask, ProcessInstance, ProcessVersion, TaskStatus, User, utcnow
-from .errors import Conflict
+from .errors import Conflict, Invalid
 
 MAIN_PROCESS = "trade_secret_support"
 _definitions: dict[str, Definition] = {}
@@ -119,14 +121,23 @@ def definition_for(version: ProcessVersion) -> Definition:
 # ---------------------------------------------------------------- instances
 
 
-def start_instance(case: Case, edition: Edition, data: dict) -> tuple[ProcessInstance, Instance, list[ThrownMessage]]:
-    """Starts the newest deployed version of the edition's process (deploying the repository's on first use)."""
+def start_engine(edition: Edition, data: dict) -> tuple[ProcessVersion, Instance, list[ThrownMessage]]:
+    """Runs the newest deployed version of the edition's process up to its first wait, in memory only (the
+    caller takes the write lock afterwards); deploys the repository's diagrams on first use."""
     version = latest_version(edition.process_id)
     if version is None and edition.process_id == MAIN_PROCESS:
+        lock_for_write()  # first use only: the deploy writes
         version, _created = deploy_files(repository_files(), None)
     if version is None:
         raise LookupError(f"process {edition.process_id} is not deployed")
-    instance, messages = Instance.start(definition_for(version), data)
+    try:
+        instance, messages = Instance.start(definition_for(version), data)
+    except ProcessRuntimeError as exc:
+        raise Invalid(describe_runtime_error(exc)) from exc
+    return version, instance, messages
+
+
+def save_started(case: Case, version: ProcessVersion, instance: Instance) -> ProcessInstance:
     row = ProcessInstance(
         case=case,
         process_version=version,
@@ -138,7 +149,7 @@ def start_instance(case: Case, edition: Edition, data: dict) -> tuple[ProcessIns
     db.session.add(row)
     db.session.flush()
     sync_human_tasks(row, instance)
-    return row, instance, messages
+    return row
 
 
 def restore(row: ProcessInstance) -> Instance:

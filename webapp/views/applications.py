@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from forms import TaskContext, build_form
 from workflows.editions import load_editions
 
-from ..extensions import db
+from ..extensions import db, reads_first
 from ..operations.cases import intake_closed_reason, register_application
 from ..operations.errors import OperationError
 from ..permissions import can_register_application
@@ -29,6 +29,7 @@ def _form():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/new", methods=["GET", "POST"])
+@reads_first
 def new():  # type: ignore[no-untyped-def]
     form = _form()
     alert = None
