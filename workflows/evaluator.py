@@ -298,6 +298,13 @@ class Budget:
         def call(*args: Any, **kwargs: Any) -> Any:
             if name in ("ljust", "rjust", "center", "zfill") and args and isinstance(args[0], int):
                 self._check_len(args[0])
+            elif name == "replace" and len(args) >= 2 and isinstance(receiver, str):
+                old, new = str(args[0]), str(args[1])  # the result's size, known before building it
+                self._check_len(len(receiver) + (receiver.count(old) if old else len(receiver) + 1) * len(new))
+            elif name == "join" and args and isinstance(receiver, str):
+                items = list(self.getiter(args[0]))
+                self._check_len(sum(len(str(i)) for i in items) + len(receiver) * max(len(items) - 1, 0))
+                args = (items, *args[1:])
             result = self.charge(method(*args, **kwargs))
             if name in _MUTATORS:
                 self.charge(receiver)
