@@ -9,8 +9,8 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import DateTime
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy import DateTime, event
+from sqlalchemy.orm import DeclarativeBase, ORMExecuteState, Session, registry
 from sqlalchemy.types import TypeDecorator
 
 
@@ -65,6 +65,20 @@ def lock_for_write() -> None:
     session = db.session()
     if db.engine.dialect.name != "sqlite" or session.info.get("writer") is session.get_transaction():
         return
+    if session.new or session.dirty or session.deleted or session.info.get("wrote") is session.get_transaction():
+        session.flush()  # this transaction has written (a CLI seeding, say): SQLite already gave it the lock
+        return
     if session.in_transaction():
         session.rollback()  # nothing was written: the request only read until here
     begin_write()
+
+
+@event.listens_for(Session, "after_flush")
+def _mark_written(session: Session, _context: Any) -> None:
+    session.info["wrote"] = session.get_transaction()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _mark_written_by_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info["wrote"] = state.session.get_transaction()
