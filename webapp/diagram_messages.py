@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from workflows.engine import ProcessDefinitionError, ProcessRuntimeError
+from forms import FORM_CLASSES
+from workflows.engine import LANE_ROLES, ProcessDefinitionError, ProcessRuntimeError
 from workflows.evaluator import LIMITS, EvaluationError, Refusal
 from workflows.sandbox import TIMEOUT_SECONDS
 
@@ -77,7 +78,19 @@ def describe_definition_error(exc: ProcessDefinitionError) -> str:
         "file_type": _(
             "拡張子が .bpmn または .dmn のファイルだけをデプロイできます（%(what)s）。", what=exc.file or ""
         ),
-    }
+        "unmapped_lane": _(
+            "レーン名「%(what)s」は役割に対応していません。次のいずれかにしてください：%(known)s",
+            what=exc.detail, known="、".join(LANE_ROLES),
+        ),
+        "no_form_key": _("ユーザータスクにフォーム（formKey プロパティ）を指定してください。"),
+        "unknown_form_key": _(
+            "フォーム「%(what)s」は登録されていません。次のいずれかにしてください：%(known)s",
+            what=exc.detail, known="、".join(sorted(FORM_CLASSES)),
+        ),
+        "no_stage": _("ユーザータスクに段階（stage プロパティ）を指定してください。"),
+        "no_lane": _("ユーザータスクをプールのレーンに入れてください。"),
+        "schema": _("BPMN の形式に合いません。モデラーで開いて直してください（%(what)s）。", what=exc.message),
+    }  # fmt: skip
     if exc.code == "python":
         reason = _("式・スクリプト：%(what)s", what=describe_cause(exc.cause, exc.message))
     else:

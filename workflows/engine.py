@@ -92,8 +92,10 @@ class ProcessDefinitionError(Exception):
         *,
         code: str = "invalid",
         cause: Refusal | None = None,
+        detail: str = "",
     ):
         self.message, self.element, self.file, self.code, self.cause = message, element, file, code, cause
+        self.detail = detail  # what was found (a lane name, a form key), for the web app's wording
         where = " ".join(p for p in (f"[{file}]" if file else "", f"element '{element}'" if element else "") if p)
         super().__init__(f"{where}: {message}" if where else message)
 
@@ -161,8 +163,7 @@ class DiagramEnvironment(BasePythonScriptEngineEnvironment):
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: Any = None) -> Any:
         _count_evaluation()
-        scope = {**(external_context or {}), **context}
-        return evaluator.evaluate(expression, scope)
+        return evaluator.evaluate(expression, context, external_context)
 
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
         _count_evaluation()
@@ -327,17 +328,17 @@ def _decision_match(input_expr: str, cell: str) -> str:
     return f"({input_expr}) == ({match_expr})"
 
 
-def _validate_document(path: Path, known_form_keys: Iterable[str]) -> dict[str, dict[str, str]]:
-    """Checks what the XSD cannot: form keys, lanes, script safety. Returns user-task metadata."""
-    file = path.name
-    tree = etree.parse(str(path))
+def _validate_document(
+    tree: etree._ElementTree, file: str, known_form_keys: Iterable[str]
+) -> dict[str, dict[str, str]]:
+    """Checks what the XSD cannot: form keys, lanes, diagram rules. Returns user-task metadata."""
     keys = set(known_form_keys)
     _check_document_rules(tree, file)
     for lane in tree.iterfind(".//bpmn:lane", _BPMN_NS):
         if lane.get("name") not in LANE_ROLES:
             raise ProcessDefinitionError(
                 f"lane name '{lane.get('name')}' is not mapped to a role (known: {', '.join(LANE_ROLES)})",
-                lane.get("id"), file,
+                lane.get("id"), file, code="unmapped_lane", detail=str(lane.get("name")),
             )  # fmt: skip
     # The diagram's lanes, read here because SpiffWorkflow gives an embedded subprocess's children its lane.
     lane_of = {ref.text: lane.get("name") for lane in tree.iterfind(".//bpmn:lane", _BPMN_NS)
@@ -347,13 +348,17 @@ def _validate_document(path: Path, known_form_keys: Iterable[str]) -> dict[str, 
         props = {p.get("name"): p.get("value") for p in task.iter(f"{_SPIFF}property")}
         tid = str(task.get("id"))
         if not props.get("formKey"):
-            raise ProcessDefinitionError("user task has no formKey property", tid, file)
+            raise ProcessDefinitionError("user task has no formKey property", tid, file, code="no_form_key")
         if props["formKey"] not in keys:
-            raise ProcessDefinitionError(f"unknown form key '{props['formKey']}'", tid, file)
+            raise ProcessDefinitionError(
+                f"unknown form key '{props['formKey']}'", tid, file, code="unknown_form_key", detail=props["formKey"]
+            )
         if not props.get("stage"):
-            raise ProcessDefinitionError("user task has no stage property", tid, file)
+            raise ProcessDefinitionError("user task has no stage property", tid, file, code="no_stage")
         if lane_of.get(tid) not in LANE_ROLES:
-            raise ProcessDefinitionError("user task is not in a lane (put it in a lane of its pool)", tid, file)
+            raise ProcessDefinitionError(
+                "user task is not in a lane (put it in a lane of its pool)", tid, file, code="no_lane"
+            )
         tasks[tid] = {
             "form_key": props["formKey"],
             "stage": props["stage"],
@@ -373,25 +378,29 @@ def parse_definition(
     bpmn_files, dmn_files, keys = list(bpmn_files), list(dmn_files), list(known_form_keys)
     parser = SpiffBpmnParser(validator=VALIDATOR)
     user_tasks: dict[str, dict[str, str]] = {}
+    ids: dict[Any, str] = {}
     for path in bpmn_files:
         try:
-            parser.add_bpmn_file(str(path))
+            tree = etree.parse(str(path))  # parsed once: for the engine's parser and for the house rules
+            parser.add_bpmn_xml(tree, str(path))
         except ValidationException as exc:
-            raise ProcessDefinitionError(_validation_message(exc), exc.id or None, path.name) from exc
+            raise ProcessDefinitionError(_validation_message(exc), exc.id or None, path.name, code="schema") from exc
         except etree.XMLSyntaxError as exc:
             raise ProcessDefinitionError(f"not well-formed XML: {exc}", None, path.name, code="xml") from exc
-        user_tasks.update(_validate_document(path, keys))
+        user_tasks.update(_validate_document(tree, path.name, keys))
+        ids.update(_element_ids(tree))
     try:
         parser.add_dmn_files([str(p) for p in dmn_files])
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except ValidationException as exc:
-        raise ProcessDefinitionError(_validation_message(exc), exc.id or None, exc.file_name or None) from exc
+        raise ProcessDefinitionError(
+            _validation_message(exc), exc.id or None, exc.file_name or None, code="schema"
+        ) from exc
     except etree.XMLSyntaxError as exc:
         raise ProcessDefinitionError(f"not well-formed XML: {exc}", None, None, code="xml") from exc
     except SpiffWorkflowException as exc:
         raise ProcessDefinitionError(str(exc), None, None) from exc
-    ids = _element_ids(bpmn_files)
     for process_spec in (spec, *subprocess_specs.values()):
         for element, source, mode in _evaluated_places(process_spec, ids):
             _check_source(source, mode, element, _file_of(process_spec))
@@ -405,14 +414,13 @@ def parse_definition(
     return Definition(process_id, spec, subprocess_specs, spec_json, user_tasks)
 
 
-def _element_ids(bpmn_files: Iterable[Path]) -> dict[Any, str]:
+def _element_ids(tree: etree._ElementTree) -> dict[Any, str]:
+    """Ids the parsed spec does not keep: sequence flows by (source, target), messages by name."""
     ids: dict[Any, str] = {}
-    for path in bpmn_files:
-        tree = etree.parse(str(path))
-        for flow in tree.iterfind(".//bpmn:sequenceFlow", _BPMN_NS):
-            ids[(flow.get("sourceRef"), flow.get("targetRef"))] = str(flow.get("id"))
-        for message in tree.iterfind(".//bpmn:message", _BPMN_NS):
-            ids[("message", message.get("name"))] = str(message.get("id"))
+    for flow in tree.iterfind(".//bpmn:sequenceFlow", _BPMN_NS):
+        ids[(flow.get("sourceRef"), flow.get("targetRef"))] = str(flow.get("id"))
+    for message in tree.iterfind(".//bpmn:message", _BPMN_NS):
+        ids[("message", message.get("name"))] = str(message.get("id"))
     return ids
 
 

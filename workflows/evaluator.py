@@ -500,14 +500,11 @@ def check_plain(value: Any, where: str = "", depth: int = 0) -> None:
 # ---------------------------------------------------------------- running
 
 
-def evaluate(source: str, context: Mapping[str, Any], limits: Limits = LIMITS) -> Any:
-    """Evaluates an expression against task data; the result must be plain data."""
-    code = compile_source(source, "eval")
-    scope = dict(_GLOBALS)
-    scope.update(context)
+def _run(code: CodeType, scope: dict[str, Any], limits: Limits) -> Any:
+    """Runs compiled code on its own budget; whatever goes wrong comes out as Refusal or EvaluationError."""
     token = _current.set(Budget(limits))
     try:
-        result = eval(code, scope)  # noqa: S307 - compiled by compile_source, guarded by the budget
+        return eval(code, scope)  # noqa: S307 - compiled by compile_source, guarded by the budget
     except (Refusal, EvaluationError):
         raise
     except RecursionError:
@@ -518,6 +515,18 @@ def evaluate(source: str, context: Mapping[str, Any], limits: Limits = LIMITS) -
         raise EvaluationError("error", f"{type(exc).__name__}: {exc}") from None
     finally:
         _current.reset(token)
+
+
+def evaluate(
+    source: str, context: Mapping[str, Any], extra: Mapping[str, Any] | None = None, limits: Limits = LIMITS
+) -> Any:
+    """Evaluates an expression against task data (and `extra` names it does not override); the result must be
+    plain data."""
+    scope = dict(_GLOBALS)
+    if extra:
+        scope.update(extra)
+    scope.update(context)
+    result = _run(compile_source(source, "eval"), scope, limits)
     check_plain(result, "result")
     return result
 
@@ -525,28 +534,13 @@ def evaluate(source: str, context: Mapping[str, Any], limits: Limits = LIMITS) -
 def run_script(source: str, data: dict[str, Any], limits: Limits = LIMITS) -> dict[str, Any]:
     """Runs a script on task data (in the calling process: the sandbox worker calls this).
 
-    Returns the new task data: every plain variable the script left; helpers and builtins are dropped."""
-    code = compile_source(source, "exec")
+    Returns the new task data: every plain variable the script left; helpers, builtins and classes are dropped."""
     scope = dict(_GLOBALS)
     scope.update(data)
-    token = _current.set(Budget(limits))
-    try:
-        exec(code, scope)  # noqa: S102 - compiled by compile_source, guarded by the budget
-    except (Refusal, EvaluationError):
-        raise
-    except RecursionError:
-        raise EvaluationError("data", "nested too deep") from None
-    except MemoryError:
-        raise EvaluationError("memory") from None
-    except Exception as exc:
-        raise EvaluationError("error", f"{type(exc).__name__}: {exc}") from None
-    finally:
-        _current.reset(token)
+    _run(compile_source(source, "exec"), scope, limits)
     result = {}
     for name, value in scope.items():
-        if name in _GLOBALS or name.startswith("_") or (callable(value) and not isinstance(value, type)):
-            continue
-        if isinstance(value, type) and name in _CLASSES:
+        if name in _GLOBALS or name.startswith("_") or callable(value):
             continue
         check_plain(value, name)
         result[name] = value

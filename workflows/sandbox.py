@@ -152,10 +152,6 @@ class ScriptRunner:
     def _killed_for_memory(proc: subprocess.Popen[bytes]) -> bool:
         return proc.returncode in (1, -9)
 
-    def close(self) -> None:
-        with self._lock:
-            self._stop()
-
 
 runner = ScriptRunner()
 
