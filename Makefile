@@ -9,7 +9,7 @@ PORT ?= 5000
 # The demo's date (inside FY2025's window, so the seeded cases are live); only `make run` uses it.
 DEMO_CLOCK ?= 2025-09-01T10:00:00+09:00
 
-.PHONY: run test lint bench install translations assets clean
+.PHONY: run serve test lint bench stress install translations assets clean
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -40,6 +40,17 @@ run: install
 	@echo "Serving on http://$(HOST):$(PORT)/ (run 'TSS_CLOCK_START=... $(FLASK) tick' from cron to fire timers)"
 	TSS_CLOCK_START=$(DEMO_CLOCK) $(FLASK) run --host $(HOST) --port $(PORT)
 
+# Production serving: gunicorn with deploy/gunicorn.conf.py (workers, timeouts, worker recycling; bind with
+# TSS_BIND, default 127.0.0.1:8000). No demo data. The key file is kept across restarts in instance/, or set
+# TSS_SECRET_KEY. Timers and email retries need `flask --app webapp tick` every minute (deploy/tss-tick.timer).
+serve: export TSS_SECRET_KEY_FILE ?= secret_key
+serve: install
+	$(FLASK) db upgrade
+	$(FLASK) deploy
+# EMAIL DELIVERY WORKER (issue 8, not built yet): start the background process that sends the outbox here,
+# next to gunicorn, so that requests no longer deliver email themselves.
+	$(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py "webapp:create_app()"
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check workflows forms webapp tests features
 	$(VENV)/bin/ruff format --check workflows forms webapp tests features
@@ -51,6 +62,11 @@ test: install lint
 
 bench: install
 	$(PY) -m tests.bench.run
+
+# Fault and load harness (tests/stress): gunicorn on SQLite and a throwaway PostgreSQL, loopback only, bounded
+# to about 10 minutes; exits non-zero when a target (no lost update, no 5xx, no duplicate email...) is missed.
+stress: install
+	$(PY) -m tests.stress.run
 
 clean:
 	rm -rf $(VENV) node_modules build instance
