@@ -18,6 +18,7 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 
 from tests.web.lifecycle import PDF, application
+from webapp import delivery
 
 JST = timezone(timedelta(hours=9))
 COMPANY = "株式会社サンプル精機"
@@ -206,7 +207,11 @@ class World:
 
     @property
     def mail(self) -> Mailbox:
+        """The company's mailbox once the delivery worker has run (email goes out after commit, not in the
+        request)."""
         assert self.mailbox is not None, "メールを確かめるシナリオには @メール のタグを付けてください"
+        with self.app.app_context():
+            delivery.deliver_due()
         return self.mailbox
 
     # -- cases

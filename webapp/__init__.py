@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, has_request_context, request, session
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -14,7 +14,7 @@ from workflows.clock import clock
 
 from . import headers
 from .config import Config, configure_secret_key
-from .extensions import babel, begin_write, csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, login_manager, migrate
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
@@ -37,7 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
 
-    from . import auth, cli, views
+    from . import auth, boundary, cli, delivery, views
     from .api import api
 
     auth.init_app(app)
@@ -46,7 +46,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(api)  # the API authenticates with bearer tokens, not cookies
     cli.init_app(app)
     views.init_app(app)
-    app.before_request(_writes_take_the_lock_first)
+    delivery.init_app(app)
+    boundary.init_app(app)  # last: its commit runs before the other after-request hooks
     return app
 
 
@@ -79,11 +80,3 @@ def _sqlite_begin(conn: Any) -> None:
     if conn.dialect.name == "sqlite":
         immediate = conn.get_execution_options().get("sqlite_immediate")
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
-
-
-def _writes_take_the_lock_first() -> None:
-    """A request that may write starts its transaction holding SQLite's write lock, so a read-then-write
-    never fails half-way; reads (GET) stay concurrent. No effect on PostgreSQL."""
-    view = current_app.view_functions.get(request.endpoint or "")
-    if request.method not in ("GET", "HEAD", "OPTIONS") and not getattr(view, "reads_first", False):
-        begin_write()

@@ -96,7 +96,6 @@ def create_application():  # type: ignore[no-untyped-def]
     if not form.validate():
         raise Invalid(_("入力内容を確認してください。"), {k: [str(e) for e in v] for k, v in form.errors.items()})
     case = case_ops.register_application(_user(), form.to_task_data(), form.uploads())
-    db.session.commit()
     return jsonify(case_detail(_user(), case)), 201
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
+from .boundary import keep_writes_on_refusal
 from .extensions import db, login_manager
 from .models import LoginFailure, User, utcnow
 
@@ -162,15 +163,14 @@ def login():  # type: ignore[no-untyped-def]
         user = authenticate(username, password)
         if user is None:
             _record_failure(username)
+            keep_writes_on_refusal()  # the failure counts although the answer is a refusal
             until = sign_in_locked_until(username)
-            db.session.commit()
             if until:
                 return _locked(until, form)
             flash(_("ユーザー名またはパスワードが違います。"), "error")
         else:
             _clear_account_failures(username)
             login_user(user)
-            db.session.commit()
             return redirect(_safe_next())
     return render_template("auth/login.html", form=form)
 
@@ -188,6 +188,5 @@ def _safe_next() -> str:
 def logout():  # type: ignore[no-untyped-def]
     current_user.end_sessions()  # every copy of this user's session cookie stops working, not just this one
     logout_user()
-    db.session.commit()
     flash(_("サインアウトしました。"), "info")
     return redirect(url_for("auth.login"))

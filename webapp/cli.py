@@ -14,25 +14,18 @@ from workflows.clock import clock
 from workflows.engine import ProcessDefinitionError
 
 from .auth import issue_token
+from .delivery import deliver_due
 from .diagram_messages import describe_definition_error
 from .extensions import db
-from .mail import deliver_pending
+from .idempotency import forget_expired
 from .models import Company, Role, User
 from .operations.process import deploy_files, repository_files
-from .operations.timers import fire_due_timers
+from .operations.timers import due_instance_ids, fire_timers
 
 
 def init_app(app: Flask) -> None:
     for command in (deploy, tick, create_user, set_password, token, seed_demo):
         app.cli.add_command(command)
-
-    @app.after_request
-    def _deliver_mail(response):  # type: ignore[no-untyped-def]
-        from flask import request
-
-        if request.method == "POST" and response.status_code < 400:
-            deliver_pending()
-        return response
 
 
 @click.command("deploy")
@@ -56,10 +49,20 @@ def deploy(files: tuple[Path, ...]) -> None:
 @click.command("tick")
 @with_appcontext
 def tick() -> None:
-    """Fire due timers and deliver pending emails (run from cron, e.g. every minute)."""
-    fired = fire_due_timers()
-    sent = deliver_pending()
-    click.echo(f"{clock.now().isoformat()} timers fired for {fired} case(s); {sent} email(s) sent")
+    """Fire due timers, deliver due emails, forget old idempotency keys (run from cron, e.g. every minute).
+
+    Safe to run on several hosts at once: each instance and each email is claimed before it is worked on."""
+    fired = 0
+    for instance_id in due_instance_ids():
+        fired += fire_timers(instance_id)
+        db.session.commit()  # one instance per transaction: a refused step does not hold back the others
+    forget_expired()
+    db.session.commit()
+    delivered = deliver_due()
+    click.echo(
+        f"{clock.now().isoformat()} timers fired for {fired} case(s); {delivered.sent} email(s) sent"
+        + (f", {delivered.failed} failed (retried later)" if delivered.failed else "")
+    )
 
 
 @click.command("create-user")

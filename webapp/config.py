@@ -46,6 +46,9 @@ class Config:
     MAIL_USERNAME = _env("SMTP_USER")
     MAIL_PASSWORD = _env("SMTP_PASSWORD")
     MAIL_SENDER = _env("MAIL_SENDER", "CHIZAI@jetro.go.jp")
+    # Web processes deliver email from a background thread after commit (`make run`, `make serve` set it);
+    # otherwise `flask tick` delivers.
+    MAIL_DELIVERY_THREAD = _env("MAIL_THREAD", "0") == "1"
     # The demo sets the clock inside FY2025's window so seeded cases are live; time runs on from there.
     CLOCK_START = _env("CLOCK_START")
     UPLOAD_MAX_BYTES = 10 * 1024 * 1024

@@ -72,9 +72,10 @@ class TaskStatus(enum.StrEnum):
 
 class EmailStatus(enum.StrEnum):
     PENDING = "pending"  # written in the transaction, not yet handed to SMTP
+    SENDING = "sending"  # claimed by one delivery worker
     SENT = "sent"
     KEPT = "kept"  # no SMTP configured: kept in the outbox
-    FAILED = "failed"
+    FAILED = "failed"  # the last attempt failed; retried at next_attempt_at (none: given up)
 
 
 class Company(Model):
@@ -310,15 +311,27 @@ class HumanTask(Model):
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
 
 
+class HourAccount(Model):
+    """One cap account per company x country x edition: the row writers lock before checking the cap."""
+
+    __tablename__ = "hour_account"
+    __table_args__ = (UniqueConstraint("company_id", "country", "edition"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    country: Mapped[str] = mapped_column(String(4))
+    edition: Mapped[str] = mapped_column(String(20))
+
+
 class HoursEntry(Model):
-    """The hours ledger: counted per company per country; travel is recorded but not counted."""
+    """The hours ledger: counted per cap account (company x country x edition); travel is not counted."""
 
     __tablename__ = "hours_entry"
-    __table_args__ = (Index("ix_hours_company_country", "company_id", "country"),)
+    __table_args__ = (Index("ix_hours_account", "company_id", "country", "edition"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("support_case.id"), index=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
     country: Mapped[str] = mapped_column(String(4))
+    edition: Mapped[str] = mapped_column(String(20))
     work_date: Mapped[date]
     activity: Mapped[str] = mapped_column(String(30))
     hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
@@ -361,7 +374,10 @@ class AuditEvent(Model):
 
 class OutboxEmail(Model):
     __tablename__ = "outbox_email"
-    __table_args__ = (_enum_check("status", EmailStatus),)
+    __table_args__ = (
+        _enum_check("status", EmailStatus),
+        UniqueConstraint("message_id", name="uq_outbox_email_message_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("support_case.id"), index=True)
@@ -370,8 +386,29 @@ class OutboxEmail(Model):
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default=EmailStatus.PENDING.value, index=True)
+    message_id: Mapped[str] = mapped_column(String(250))  # stable across retries: a resend is recognisably the same
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
+    claimed_at: Mapped[datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(32))
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class IdempotentRequest(Model):
+    """The first answer to a POST sent with an Idempotency-Key; a retry with the same key gets it again."""
+
+    __tablename__ = "idempotent_request"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    key: Mapped[str] = mapped_column(String(100))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # method, path and body of the first request
+    status_code: Mapped[int]
+    content_type: Mapped[str | None] = mapped_column(String(100))
+    location: Mapped[str | None] = mapped_column(String(500))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
 class CaseStudy(Model):

@@ -1,5 +1,6 @@
-"""Email over a real SMTP exchange (aiosmtpd on 127.0.0.1): what the company receives, and that nothing is
-lost while the SMTP server is down."""
+"""Email over a real SMTP exchange (aiosmtpd on 127.0.0.1): what the company receives, that delivery happens
+after commit and never in the request, that nothing is lost while the SMTP server is down, and that no email
+is sent twice — not by two deliveries at once, not by a retry."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.fixtures import DEMO_NOW
+from webapp import delivery
 from webapp.extensions import db
 from webapp.models import OutboxEmail
 
@@ -82,6 +84,12 @@ def confirm_receipt(staff, case_id: int) -> None:  # type: ignore[no-untyped-def
     assert complete(staff, task["id"], {"sealed_pdf_confirmed": True}).status_code == 200
 
 
+def deliver(app) -> delivery.Delivery:  # type: ignore[no-untyped-def]
+    """One round of the delivery worker (the web process's thread, or `flask tick`)."""
+    with app.app_context():
+        return delivery.deliver_due()
+
+
 def tick(app) -> str:  # type: ignore[no-untyped-def]
     result = app.test_cli_runner().invoke(args=["tick"])
     assert result.exit_code == 0, result.output
@@ -92,8 +100,11 @@ def test_receipt_confirmation_reaches_the_company_contact_over_smtp(app, api_as,
     smtp.start()
     staff = api_as("staff")
     case = register(staff, "FY2025", ["CN"], "2025-07-01")
-    assert smtp.inbox.envelopes == []  # registering sends nothing; confirming the receipt does
+    assert deliver(app).sent == 0  # registering sends nothing; confirming the receipt does
     confirm_receipt(staff, case["id"])
+    assert smtp.inbox.envelopes == []  # not from the request: after commit, by the delivery worker
+    assert outbox(app) == [("receipt_confirmation", "pending", CONTACT)]
+    assert deliver(app).sent == 1
 
     assert len(smtp.inbox.envelopes) == 1
     envelope, message = smtp.inbox.envelopes[0], smtp.inbox.messages()[0]
@@ -115,6 +126,7 @@ def test_rejection_notice_gives_the_ineligible_reasons_in_japanese(app, api_as, 
     hearing = open_task(staff, case["id"], "hearing")
     no_experience = dict(HEARING_OK, domestic_experience="no", publicity_consent=False)
     assert complete(staff, hearing["id"], no_experience).status_code == 200
+    deliver(app)
 
     rejection = smtp.inbox.messages()[-1]
     assert rejection["Subject"] == f"【ジェトロ】審査結果のお知らせ（{case['number']}）"
@@ -131,6 +143,7 @@ def test_forms_reminder_goes_out_when_tick_runs_after_the_editions_days(app, api
     staff = api_as("staff")
     case = register(staff, "FY2025", ["VN"], "2025-07-01")
     adopt(staff, case["id"])  # adopted at DEMO_NOW; FY2025 reminds after 14 days
+    deliver(app)  # the receipt and adoption notices
     sent_before = len(smtp.inbox.envelopes)
 
     set_clock(DEMO_NOW + timedelta(days=14) - timedelta(minutes=1))
@@ -148,20 +161,27 @@ def test_forms_reminder_goes_out_when_tick_runs_after_the_editions_days(app, api
     assert "timers fired for 0 case(s); 0 email(s) sent" in tick(app)  # sent once only
 
 
-def test_emails_are_kept_as_failed_while_smtp_is_down_and_sent_by_the_next_tick(app, api_as, smtp):
+def test_emails_are_kept_as_failed_while_smtp_is_down_and_retried_with_backoff(app, api_as, smtp, set_clock):
     staff = api_as("staff")
     case = register(staff, "FY2025", ["ID"], "2025-07-01")
     task = open_task(staff, case["id"], "receipt_confirmation")
     response = complete(staff, task["id"], {"sealed_pdf_confirmed": True})
     assert response.status_code == 200  # the user's work is saved although the mail could not go out
+    assert "0 email(s) sent, 1 failed (retried later)" in tick(app)
     assert outbox(app) == [("receipt_confirmation", "failed", CONTACT)]
     with app.app_context():
-        assert db.session.query(OutboxEmail).one().error
+        email = db.session.query(OutboxEmail).one()
+        assert email.error and email.attempts == 1
+        assert email.next_attempt_at == DEMO_NOW + delivery.FIRST_RETRY
 
-    assert "0 email(s) sent" in tick(app)  # still down: still failed, still kept
-    assert outbox(app) == [("receipt_confirmation", "failed", CONTACT)]
+    assert "0 email(s) sent" in tick(app)  # not due yet: no retry before the backoff
+    set_clock(DEMO_NOW + delivery.FIRST_RETRY)
+    assert "0 email(s) sent, 1 failed" in tick(app)  # still down: the next wait doubles
+    with app.app_context():
+        assert db.session.query(OutboxEmail).one().next_attempt_at == DEMO_NOW + 3 * delivery.FIRST_RETRY
 
     smtp.start()
+    set_clock(DEMO_NOW + 3 * delivery.FIRST_RETRY)
     assert "1 email(s) sent" in tick(app)
     assert smtp.inbox.subjects() == [f"【ジェトロ】申込書受領のお知らせ（{case['number']}）"]
     assert outbox(app) == [("receipt_confirmation", "sent", CONTACT)]
@@ -173,6 +193,7 @@ def test_without_an_smtp_server_emails_stay_in_the_outbox_as_kept(app, api_as):
     staff = api_as("staff")
     case = register(staff, "FY2025", ["CN"], "2025-07-01")
     confirm_receipt(staff, case["id"])
+    deliver(app)
     assert outbox(app) == [("receipt_confirmation", "kept", CONTACT)]
     with app.app_context():
         email = db.session.query(OutboxEmail).one()

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.fixtures import PASSWORD
+from webapp import delivery
 from webapp.extensions import db
 from webapp.models import Case, EditionState
 from webapp.operations.publicity import save_case_study
@@ -125,6 +126,9 @@ def test_outbox_lists_kept_emails_with_bodies_and_pages(app, api_as, monkeypatch
     staff = api_as("staff")
     case = register(staff, "FY2025", ["TH"], "2025-07-01")
     adopt(staff, case["id"])
+    assert "送信待ち（2）" in page_as(app, "admin", "/admin/outbox").text  # delivery runs after the request
+    with app.app_context():
+        assert delivery.deliver_due().kept == 2
     page = page_as(app, "admin", "/admin/outbox").text
     assert (
         "【ジェトロ】申込書受領のお知らせ（FY2025-0001）" in page

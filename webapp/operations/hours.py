@@ -1,4 +1,5 @@
-"""The hours ledger: per company per country, against the edition's cap; travel is not counted."""
+"""The hours ledger: per cap account (company x country x edition), against the edition's cap; travel is not
+counted. Writers of one account are serialised on its row, so two entries cannot both squeeze under the cap."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from forms import COUNTED_ACTIVITIES
 from workflows.editions import get_edition
 
 from ..extensions import db
-from ..models import Case, CaseStatus, HoursEntry, User, utcnow
+from ..models import Case, CaseStatus, HourAccount, HoursEntry, User, utcnow
 from ..permissions import can_log_hours, can_view_case
 from .audit import record
 from .errors import Conflict, Forbidden, Invalid, NotFound
@@ -33,19 +36,35 @@ class CountryHours:
         return max(self.cap - self.used, Decimal(0))
 
 
-def used_hours(company_id: int, country: str) -> Decimal:
+def used_hours(company_id: int, country: str, edition: str) -> Decimal:
     total = db.session.scalar(
         select(func.coalesce(func.sum(HoursEntry.hours), 0)).where(
-            HoursEntry.company_id == company_id, HoursEntry.country == country, HoursEntry.counted.is_(True)
+            HoursEntry.company_id == company_id,
+            HoursEntry.country == country,
+            HoursEntry.edition == edition,
+            HoursEntry.counted.is_(True),
         )
     )
     return Decimal(str(total))
 
 
+def lock_account(company_id: int, country: str, edition: str) -> None:
+    """Creates the cap account on first use and locks its row until commit (PostgreSQL: FOR UPDATE; SQLite:
+    the request already holds the database's write lock)."""
+    values = {"company_id": company_id, "country": country, "edition": edition}
+    insert = pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(insert(HourAccount).values(**values).on_conflict_do_nothing())
+    db.session.execute(
+        select(HourAccount.id)
+        .where(HourAccount.company_id == company_id, HourAccount.country == country, HourAccount.edition == edition)
+        .with_for_update()
+    )
+
+
 def hours_summary(case: Case) -> list[CountryHours]:
     rows = db.session.execute(
         select(HoursEntry.country, HoursEntry.counted, func.sum(HoursEntry.hours))
-        .where(HoursEntry.company_id == case.company_id)
+        .where(HoursEntry.company_id == case.company_id, HoursEntry.edition == case.edition)
         .group_by(HoursEntry.country, HoursEntry.counted)
     ).all()
     sums = {(country, counted): Decimal(str(total)) for country, counted, total in rows}
@@ -72,10 +91,9 @@ def add_entry(user: User, case: Case, data: dict[str, Any]) -> HoursEntry:
     hours = Decimal(str(data["hours"]))
     counted = data["activity"] in COUNTED_ACTIVITIES
     if counted:
-        # Serialise writers on the case row so two entries cannot both squeeze under the cap.
-        db.session.execute(select(Case.id).where(Case.id == case.id).with_for_update())
+        lock_account(case.company_id, country, case.edition)
         cap = next(c.hour_cap for c in case.countries if c.country == country)
-        used = used_hours(case.company_id, country)
+        used = used_hours(case.company_id, country, case.edition)
         if used + hours > cap:
             remaining = max(Decimal(cap) - used, Decimal(0))
             message = _(
@@ -88,6 +106,7 @@ def add_entry(user: User, case: Case, data: dict[str, Any]) -> HoursEntry:
         case_id=case.id,
         company_id=case.company_id,
         country=country,
+        edition=case.edition,
         work_date=data["work_date"] if isinstance(data["work_date"], date) else date.fromisoformat(data["work_date"]),
         activity=data["activity"],
         hours=hours,
@@ -97,7 +116,7 @@ def add_entry(user: User, case: Case, data: dict[str, Any]) -> HoursEntry:
     )
     db.session.add(entry)
     record(user, case, "hours_logged", after={"country": country, "hours": str(hours), "counted": counted})
-    db.session.commit()
+    db.session.flush()  # the entry's id for the answer; the request boundary commits
     return entry
 
 

@@ -1,4 +1,4 @@
-"""Human tasks: claim, unclaim, reassign, draft, complete. Each is one transaction."""
+"""Human tasks: claim, unclaim, reassign, draft, complete. Each flushes; the request boundary commits."""
 
 from __future__ import annotations
 
@@ -123,13 +123,11 @@ def _set_assignee(actor: User, task: HumanTask, assignee: User | None) -> None:
         .values(assignee_id=assignee.id if assignee else None)
     )
     if cast(CursorResult, result).rowcount != 1:
-        db.session.rollback()
         raise Conflict(_("このタスクは他の人が同時に更新しました。画面を再読み込みしてください。"))
     db.session.expire(task)
     action = "task_claimed" if assignee is actor else "task_unclaimed" if assignee is None else "task_reassigned"
     after = assignee.username if assignee else None
     record(actor, task.case, action, detail=task.title, before=before, after=after)
-    db.session.commit()
 
 
 def save_draft(user: User, task_id: int, formdata: MultiDict) -> HumanTask:
@@ -142,7 +140,6 @@ def save_draft(user: User, task_id: int, formdata: MultiDict) -> HumanTask:
         name: field.data for name, field in form._fields.items() if name != "csrf_token" and field.type != "FileField"
     }
     task.draft_json = json.dumps(draft, ensure_ascii=False, default=str)
-    db.session.commit()
     return task
 
 
@@ -150,7 +147,8 @@ def save_draft(user: User, task_id: int, formdata: MultiDict) -> HumanTask:
 
 
 def complete(user: User, task_id: int, formdata: MultiDict, *, csrf: bool = True) -> HumanTask:
-    """Validates the task's form and completes it; one transaction, conditional on the instance version."""
+    """Validates the task's form and completes it, conditional on the instance version (the engine runs
+    before the write lock is taken)."""
     task = get_task(user, task_id)
     _require_actor(user, task)
     _require_open(task)
@@ -164,10 +162,8 @@ def complete(user: User, task_id: int, formdata: MultiDict, *, csrf: bool = True
         instance = restore(row)
         messages = instance.complete(task.engine_task_id, data)  # the diagram's scripts run here, unlocked
     except TaskNotReady as exc:
-        db.session.rollback()
         raise Conflict(_("このタスクは既に処理されています。画面を再読み込みしてください。")) from exc
     except ProcessRuntimeError as exc:
-        db.session.rollback()
         raise Invalid(describe_runtime_error(exc)) from exc
     lock_for_write()
     if row.lock_version != seen_version:  # someone else moved the case while the engine ran
@@ -185,7 +181,6 @@ def complete(user: User, task_id: int, formdata: MultiDict, *, csrf: bool = True
         task.case.status = CaseStatus.COMPLETED.value
         task.case.stage = "completed"
     record(user, task.case, "task_completed", detail=task.title, after=data, on_behalf=on_behalf)
-    db.session.commit()
     return task
 
 
@@ -203,7 +198,6 @@ def _mark_completed(task: HumanTask, user: User) -> None:
         .execution_options(synchronize_session=False)
     )
     if cast(CursorResult, result).rowcount != 1:
-        db.session.rollback()
         raise Conflict(_("このタスクは既に処理されています。画面を再読み込みしてください。"))
     for key, value in values.items():
         set_committed_value(task, key, value)

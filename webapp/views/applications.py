@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -10,6 +12,7 @@ from forms import TaskContext, build_form
 from workflows.editions import load_editions
 
 from ..extensions import db, reads_first
+from ..idempotency import FORM_FIELD
 from ..operations.cases import intake_closed_reason, register_application
 from ..operations.errors import OperationError
 from ..permissions import can_register_application
@@ -43,7 +46,6 @@ def new():  # type: ignore[no-untyped-def]
                 if name in form:
                     form[name].errors = list(messages)
         else:
-            db.session.commit()
             flash(
                 _("申込書を登録しました（受付番号 %(number)s）。受領確認のタスクを作成しました。", number=case.number),
                 "success",
@@ -52,4 +54,7 @@ def new():  # type: ignore[no-untyped-def]
     elif form.errors:
         alert = _("入力内容を確認してください。")
     intake = {code: intake_closed_reason(edition) for code, edition in load_editions().items()}
-    return render_template("applications/new.html", form=form, alert=alert, intake=intake), 422 if alert else 200
+    # one key per blank form: a double submit registers once; a corrected resubmission keeps its key
+    key = request.form.get(FORM_FIELD) or secrets.token_urlsafe(16)
+    page = render_template("applications/new.html", form=form, alert=alert, intake=intake, idempotency_key=key)
+    return page, 422 if alert else 200

@@ -53,6 +53,7 @@ STEP_LABELS = {
 
 EMAIL_STATUS_LABELS = {
     "pending": _l("送信待ち"),
+    "sending": _l("送信中"),
     "sent": _l("送信済み"),
     "kept": _l("保管（SMTP未設定）"),
     "failed": _l("送信失敗"),

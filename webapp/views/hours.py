@@ -8,13 +8,14 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from forms import ACTIVITY_KINDS, TaskContext, TaskForm, build_form
 from workflows.editions import get_edition
 
 from ..extensions import db
+from ..idempotency import form_key
 from ..labels import CLOSED_REASON_LABELS
 from ..models import Case, HoursEntry, User, utcnow
 from ..operations import hours as hours_ops
@@ -52,10 +53,13 @@ def ledger_entries(user: User, case: Case) -> list[HoursEntry]:
 
 
 def render_ledger(case: Case, form: TaskForm | None, status: int = 200):  # type: ignore[no-untyped-def]
+    last_entry = db.session.scalar(select(func.max(HoursEntry.id)).where(HoursEntry.company_id == case.company_id))
     page = render_template(
         "hours/ledger.html",
         case=case,
         form=form,
+        # the ledger as this page showed it: the same form sent twice (or from two tabs) records once
+        idempotency_key=form_key("hours", case.id, last_entry or 0),
         hours=visible_hours(current_user, case),
         entries=ledger_entries(current_user, case),
         activity_labels=dict(ACTIVITY_KINDS),

@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, Length
 from forms.choices import localized
 from workflows.editions import get_edition, load_editions
 
-from ..extensions import begin_write, db
+from ..extensions import db
 from ..models import HumanTask, Role, SavedFilter, User, utcnow
 from ..operations import tasks as task_ops
 from ..operations.errors import Conflict, Invalid, OperationError
@@ -263,17 +263,16 @@ def _task_ids() -> list[int]:
 
 
 def _run_each(ids: list[int], action: Any) -> int:
-    """One transaction per task; refusals are flashed (a single refused row shows the refusal page)."""
+    """Each task in its own savepoint; refusals are flashed (a single refused row shows the refusal page)."""
     if not ids:
         flash(_("タスクを選択してください。"), "error")
         return 0
     done = 0
     for task_id in ids:
-        begin_write()
         try:
-            action(task_id)
+            with db.session.begin_nested():  # a refused row undoes only itself
+                action(task_id)
         except OperationError as exc:
-            db.session.rollback()
             if len(ids) == 1 and not isinstance(exc, Conflict | Invalid):
                 raise
             flash(exc.message, "error")
@@ -340,7 +339,6 @@ def save_filter():  # type: ignore[no-untyped-def]
             shared=bool(form.shared.data),
         )
     )
-    db.session.commit()
     flash(_("条件「%(name)s」を保存しました。", name=name), "success")
     return redirect(url_for(".index", **filters))
 
@@ -353,7 +351,6 @@ def delete_filter(filter_id: int):  # type: ignore[no-untyped-def]
     if saved.owner_id != current_user.id:
         abort(403)
     db.session.delete(saved)
-    db.session.commit()
     flash(_("条件「%(name)s」を削除しました。", name=saved.name), "success")
     return _back()
 

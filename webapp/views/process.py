@@ -69,7 +69,6 @@ def deploy():  # type: ignore[no-untyped-def]
         db.session.rollback()
         flash(describe_definition_error(exc), "error")
         return redirect(url_for(".index"))
-    db.session.commit()
     if created:
         flash(_("バージョン %(v)d をデプロイしました。新しい案件から使われます。", v=version.version), "success")
     else:

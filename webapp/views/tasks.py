@@ -22,6 +22,7 @@ from workflows.editions import get_edition
 from workflows.engine import TaskNotReady
 
 from ..extensions import db, reads_first
+from ..idempotency import form_key
 from ..models import Attachment, HumanTask, ProcessInstance, TaskStatus, User
 from ..operations import tasks as task_ops
 from ..operations.errors import Conflict, Forbidden, Invalid, NotFound
@@ -128,6 +129,7 @@ def _render(
         instructions=details.instructions,
         on_behalf=acts_on_behalf(user, task),
         may_act=can_act_on_task(user, task),
+        idempotency_key=form_key("task", task.id),  # a second tab or a double submit completes once
         due=due_state(task),
         **case_summary(task),
     )
