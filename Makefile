@@ -32,7 +32,9 @@ node_modules/.package-lock.json: package.json
 	touch $@
 
 # The session key: TSS_SECRET_KEY if set, else one generated on first run into instance/secret_key (0600).
+# Each web process delivers email from a background thread after commit (TSS_MAIL_THREAD=1).
 run: export TSS_SECRET_KEY_FILE ?= secret_key
+run: export TSS_MAIL_THREAD ?= 1
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) deploy
@@ -44,11 +46,10 @@ run: install
 # TSS_BIND, default 127.0.0.1:8000). No demo data. The key file is kept across restarts in instance/, or set
 # TSS_SECRET_KEY. Timers and email retries need `flask --app webapp tick` every minute (deploy/tss-tick.timer).
 serve: export TSS_SECRET_KEY_FILE ?= secret_key
+serve: export TSS_MAIL_THREAD ?= 1
 serve: install
 	$(FLASK) db upgrade
 	$(FLASK) deploy
-# EMAIL DELIVERY WORKER (issue 8, not built yet): start the background process that sends the outbox here,
-# next to gunicorn, so that requests no longer deliver email themselves.
 	$(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py "webapp:create_app()"
 
 lint: $(STAMP)

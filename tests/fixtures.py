@@ -106,11 +106,12 @@ class ApiClient:
     def get(self, path: str, **params: Any) -> Any:
         return self.client.get(f"/api/v1{path}", headers=self._headers(), query_string=params)
 
-    def post(self, path: str, json: Any = None, data: Any = None) -> Any:
+    def post(self, path: str, json: Any = None, data: Any = None, headers: dict[str, str] | None = None) -> Any:
+        all_headers = {**self._headers(), **(headers or {})}
         if data is not None:
-            return self.client.post(f"/api/v1{path}", headers=self._headers(), data=data,
+            return self.client.post(f"/api/v1{path}", headers=all_headers, data=data,
                                     content_type="multipart/form-data")  # fmt: skip
-        return self.client.post(f"/api/v1{path}", headers=self._headers(), json=json or {})
+        return self.client.post(f"/api/v1{path}", headers=all_headers, json=json or {})
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from typing import Any
 from flask import Flask, current_app
 from sqlalchemy import and_, or_, select, update
 
-from .extensions import begin_write, db
+from .extensions import begin_write, db, lock_for_write
 from .models import EmailStatus, OutboxEmail, utcnow
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,11 @@ def _claim(limit: int) -> tuple[str, list[OutboxEmail]]:
     session.commit()
     if not ids:
         return token, []
-    return token, list(session.scalars(select(OutboxEmail).where(OutboxEmail.claim_token == token)))
+    emails = list(session.scalars(select(OutboxEmail).where(OutboxEmail.claim_token == token)))
+    for email in emails:
+        session.expunge(email)  # plain snapshots from here on: recording a result does not reload them
+    session.rollback()
+    return token, emails
 
 
 def _send_all(token: str, emails: list[OutboxEmail], result: Delivery) -> None:
@@ -130,7 +134,7 @@ def _message(email: OutboxEmail, sender: str) -> EmailMessage:
 def _record(token: str, emails: list[OutboxEmail], *, status: EmailStatus, error: str | None = None) -> int:
     """Writes the outcome, only where our claim still holds; returns how many rows it wrote."""
     written = 0
-    begin_write()
+    lock_for_write()  # ends any read first: SQLite cannot turn a read transaction into a write later
     now = utcnow()
     for email in emails:
         values: dict[str, Any] = {"status": status.value, "claim_token": None, "error": error}
@@ -145,8 +149,6 @@ def _record(token: str, emails: list[OutboxEmail], *, status: EmailStatus, error
             .execution_options(synchronize_session=False)
         )
         written += result.rowcount  # type: ignore[attr-defined]
-        for key, value in values.items():
-            setattr(email, key, value)
     db.session.commit()
     return written
 

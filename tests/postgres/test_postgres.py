@@ -7,7 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from tests.web import test_api_lifecycle, test_concurrency
+from tests.web import test_api_lifecycle, test_concurrency, test_delivery, test_hour_caps, test_idempotency
+from tests.web.test_delivery import slow_smtp  # noqa: F401  (fixture)
 from webapp.extensions import db
 
 from .conftest import upgrade
@@ -37,3 +38,19 @@ def test_fy2021_singapore_case_runs_end_to_end_on_postgresql(app, api_as, set_cl
 
 def test_concurrent_double_completion_gives_one_success_and_one_conflict_on_postgresql(app, api_as):
     test_concurrency.test_concurrent_double_completion_gives_one_success_and_one_conflict(app, api_as)
+
+
+def test_the_cap_holds_for_two_cases_of_one_company_at_once_on_postgresql(app, api_as):
+    test_hour_caps.test_two_entries_on_two_cases_of_one_company_cannot_pass_the_cap_together(app, api_as)
+
+
+def test_two_deliveries_at_once_send_every_email_once_on_postgresql(app, request):
+    test_delivery.test_two_deliveries_at_once_send_every_email_exactly_once(app, request.getfixturevalue("slow_smtp"))
+
+
+def test_concurrent_requests_with_one_key_book_once_on_postgresql(app, api_as):
+    test_idempotency.test_two_concurrent_requests_with_one_key_book_once(app, api_as)
+
+
+def test_concurrent_completions_with_one_key_both_get_the_first_answer_on_postgresql(app, api_as):
+    test_idempotency.test_concurrent_completions_with_one_key_both_get_the_first_answer(app, api_as)
