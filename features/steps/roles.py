@@ -95,3 +95,22 @@ def reassign(world: World, role: str, role2: str) -> None:
 def assignee_is(world: World, role: str) -> None:
     assert world.response.status_code == 200, f"リーダーは担当を割り当てられるべき: {shown(world.response)}"
     assert hearing_task(world)["assignee"] == role_user(role)
+
+
+@step(R("{役割}として、理由を書かずにヒアリングのタスクを引き継ごうとする"))
+def take_over_without_reason(world: World, role: str) -> None:
+    world.response = world.api_as(role_user(role)).post(f"/tasks/{hearing_task(world)['id']}/takeover", json={})
+
+
+@step(R("{役割}として、理由「{文}」を記録してヒアリングのタスクを引き継ぐ"))
+def take_over(world: World, role: str, text: str) -> None:
+    path = f"/tasks/{hearing_task(world)['id']}/takeover"
+    world.response = world.api_as(role_user(role)).post(path, json={"reason": text})
+
+
+@step(R("案件の履歴に、リーダーが「{文}」と記録して引き継いだことが残る"))
+def takeover_in_history(world: World, text: str) -> None:
+    history = world.refresh()["history"]
+    entries = [h for h in history if h["action"] == "task_taken_over"]
+    assert entries, f"規則違反: リーダーの引き継ぎが履歴に残るべき: {history}"
+    assert entries[-1]["actor"] == role_user("ジェトロのリーダー") and text in entries[-1]["detail"], entries[-1]

@@ -29,6 +29,12 @@ def link_applicant(app, case_id: int, username: str = "applicant") -> None:
         db.session.commit()
 
 
+def holder_of(app, task_id: int) -> str | None:  # type: ignore[no-untyped-def]
+    with app.app_context():
+        task = db.session.get(HumanTask, task_id)
+        return task.assignee.username if task and task.assignee else None
+
+
 def task_row(app, task_id: int) -> HumanTask:
     with app.app_context():
         task = db.session.get(HumanTask, task_id)
@@ -289,3 +295,35 @@ def test_a_task_post_without_the_csrf_token_is_refused(app, users, receipt):
     assert response.status_code == 400
     assert "ページを再読み込みしてからやり直してください" in response.get_data(as_text=True)
     assert task_row(app, receipt).status == "open"
+
+
+def test_a_claimed_task_is_completed_only_by_its_holder_and_a_lead_takes_it_over_with_a_reason(app, api_as):
+    staff = api_as("staff")
+    case = register(staff, "FY2025", ["TH"], "2025-07-01")
+    task = open_task(staff, case["id"], "receipt_confirmation")
+    assert api_as("staff2").post(f"/tasks/{task['id']}/claim").status_code == 200
+    holder = login(app, "staff2").get(f"/tasks/{task['id']}").text
+    assert "さんが担当しています" not in holder  # the holder works as usual
+
+    lead = login(app, "staff")  # a lead, but not the holder
+    page = lead.get(f"/tasks/{task['id']}").text
+    assert "河野 太郎さんが担当しています" in page and "理由を記録して引き継ぐ" in page
+    refused = lead.post(f"/tasks/{task['id']}", data={"sealed_pdf_confirmed": "y"})
+    assert refused.status_code == 409 and "担当者だけが処理できます" in refused.text
+    assert task_row(app, task["id"]).status == "open"
+
+    blank = lead.post(f"/tasks/{task['id']}/takeover", data={"reason": "  "}, follow_redirects=True)
+    assert "引き継ぐ理由を500文字以内で入力してください。" in blank.text
+    assert holder_of(app, task["id"]) == "staff2"
+    done = lead.post(f"/tasks/{task['id']}/takeover", data={"reason": "担当者の休暇中"}, follow_redirects=True)
+    assert "タスクを引き継ぎました。" in done.text
+    assert holder_of(app, task["id"]) == "staff"
+    with app.app_context():
+        event = db.session.query(AuditEvent).filter_by(action="task_taken_over").one()
+        assert (event.detail, event.before_json, event.after_json) == (
+            "受領確認：担当者の休暇中",
+            '"staff2"',
+            '"staff"',
+        )
+    not_lead = api_as("staff2").post(f"/tasks/{task['id']}/takeover", json={"reason": "戻します"})
+    assert not_lead.status_code == 403

@@ -18,7 +18,7 @@ from workflows.engine import ProcessRuntimeError, TaskNotReady
 from ..diagram_messages import describe_runtime_error
 from ..extensions import db, lock_for_write
 from ..models import Attachment, Case, CaseStatus, HumanTask, ProcessInstance, Role, TaskStatus, User, utcnow
-from ..permissions import acts_on_behalf, can_act_on_task, can_view_case
+from ..permissions import acts_on_behalf, can_act_on_task, can_reassign, can_view_case
 from .attachments import store_upload
 from .audit import record
 from .cases import application_answers, edition_state
@@ -52,6 +52,19 @@ def _require_open(task: HumanTask) -> None:
 def _require_actor(user: User, task: HumanTask) -> None:
     if not can_act_on_task(user, task):
         raise Forbidden(_("このタスクを処理する権限がありません。"))
+
+
+def _require_holder(user: User, task: HumanTask) -> None:
+    """A claimed task is its assignee's: nobody else saves or completes it (a lead takes it over first)."""
+    if task.assignee_id not in (None, user.id):
+        who = task.assignee.display_name if task.assignee else ""
+        raise Conflict(
+            _(
+                "このタスクは%(who)sさんが担当しています。担当者だけが処理できます"
+                "（リーダーは理由を記録して引き継げます）。",
+                who=who,
+            )
+        )
 
 
 def task_context(task: HumanTask, data: dict[str, Any] | None = None) -> TaskContext:
@@ -100,6 +113,24 @@ def unclaim(user: User, task_id: int) -> HumanTask:
     return task
 
 
+TAKEOVER_REASON_MAX = 500
+
+
+def take_over(user: User, task_id: int, reason: str) -> HumanTask:
+    """A lead takes a task someone else holds (they are away, say), with a reason kept in the history."""
+    task = get_task(user, task_id)
+    if not can_reassign(user):
+        raise Forbidden(_("担当中のタスクを引き継げるのはジェトロのリーダーのみです。"))
+    _require_actor(user, task)
+    _require_open(task)
+    reason = (reason or "").strip()
+    if not reason or len(reason) > TAKEOVER_REASON_MAX:
+        message = _("引き継ぐ理由を%(max)d文字以内で入力してください。", max=TAKEOVER_REASON_MAX)
+        raise Invalid(message, {"reason": [message]})
+    _set_assignee(user, task, user, action="task_taken_over", reason=reason)
+    return task
+
+
 def reassign(user: User, task_id: int, assignee: User) -> HumanTask:
     task = get_task(user, task_id)
     if not (user.role == Role.STAFF and user.is_lead):
@@ -111,7 +142,9 @@ def reassign(user: User, task_id: int, assignee: User) -> HumanTask:
     return task
 
 
-def _set_assignee(actor: User, task: HumanTask, assignee: User | None) -> None:
+def _set_assignee(
+    actor: User, task: HumanTask, assignee: User | None, *, action: str | None = None, reason: str | None = None
+) -> None:
     before = task.assignee.username if task.assignee else None
     # Conditional update: a concurrent claim by someone else loses with a clear message.
     result = db.session.execute(
@@ -125,9 +158,11 @@ def _set_assignee(actor: User, task: HumanTask, assignee: User | None) -> None:
     if cast(CursorResult, result).rowcount != 1:
         raise Conflict(_("このタスクは他の人が同時に更新しました。画面を再読み込みしてください。"))
     db.session.expire(task)
-    action = "task_claimed" if assignee is actor else "task_unclaimed" if assignee is None else "task_reassigned"
+    if action is None:
+        action = "task_claimed" if assignee is actor else "task_unclaimed" if assignee is None else "task_reassigned"
     after = assignee.username if assignee else None
-    record(actor, task.case, action, detail=task.title, before=before, after=after)
+    detail = f"{task.title}：{reason}" if reason else task.title
+    record(actor, task.case, action, detail=detail, before=before, after=after)
 
 
 def save_draft(user: User, task_id: int, formdata: MultiDict) -> HumanTask:
@@ -135,6 +170,7 @@ def save_draft(user: User, task_id: int, formdata: MultiDict) -> HumanTask:
     task = get_task(user, task_id)
     _require_actor(user, task)
     _require_open(task)
+    _require_holder(user, task)
     form = task_form(task, formdata)
     draft = {
         name: field.data for name, field in form._fields.items() if name != "csrf_token" and field.type != "FileField"
@@ -152,6 +188,7 @@ def complete(user: User, task_id: int, formdata: MultiDict, *, csrf: bool = True
     task = get_task(user, task_id)
     _require_actor(user, task)
     _require_open(task)
+    _require_holder(user, task)
     form = build_form(task.form_key, context=task_context(task), formdata=formdata, csrf=csrf)
     if not form.validate():
         raise Invalid(_("入力内容を確認してください。"), {k: [str(e) for e in v] for k, v in form.errors.items()})
@@ -169,6 +206,7 @@ def complete(user: User, task_id: int, formdata: MultiDict, *, csrf: bool = True
     if row.lock_version != seen_version:  # someone else moved the case while the engine ran
         raise Conflict(_("このタスクは既に処理されています。画面を再読み込みしてください。"))
     _require_open(task)
+    _require_holder(user, task)  # claimed by someone else while the engine ran
     _before_complete(task, data, form.uploads())
     on_behalf = acts_on_behalf(user, task)
     _mark_completed(task, user)

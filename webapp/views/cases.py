@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from forms.choices import localized
 from workflows.editions import get_edition, load_editions
 
+from ..converters import parse_id
 from ..extensions import db
 from ..labels import CLOSED_REASON_LABELS, reason_text
 from ..models import Attachment, Case, Company, HumanTask, OutboxEmail, ProcessInstance, TaskStatus, User
@@ -36,6 +37,7 @@ ACTION_LABELS = {
     "task_claimed": _l("タスクを担当"),
     "task_unclaimed": _l("タスクの担当を解除"),
     "task_reassigned": _l("タスクの担当を変更"),
+    "task_taken_over": _l("リーダーがタスクを引き継ぎ"),
     "hours_logged": _l("作業時間を記録"),
     "email_queued": _l("メールを送信"),
     "email_skipped": _l("メール送信を省略（宛先なし）"),
@@ -108,8 +110,7 @@ def country_label(edition_code: str | None, code: str) -> Any:
 
 
 def page_number() -> int:
-    value = request.args.get("page", "1")
-    return max(int(value), 1) if value.isdigit() else 1
+    return parse_id(request.args.get("page", "1")) or 1
 
 
 # ---------------------------------------------------------------- list

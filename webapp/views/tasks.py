@@ -151,6 +151,18 @@ def _posted() -> CombinedMultiDict:
     return CombinedMultiDict([request.files, request.form])
 
 
+@bp.post("/<int:task_id>/takeover")
+def take_over(task_id: int):  # type: ignore[no-untyped-def]
+    try:
+        task_ops.take_over(_user(), task_id, request.form.get("reason", ""))
+    except Invalid as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash(_("タスクを引き継ぎました。"), "success")
+    return redirect(url_for(".show", task_id=task_id))
+
+
 @bp.post("/<int:task_id>")
 @reads_first
 def submit(task_id: int):  # type: ignore[no-untyped-def]
