@@ -178,7 +178,7 @@ def exception_lines(log: str) -> Counter[str]:
         if header:
             if last:
                 found[f"{where}: {last}"] += 1
-            where, last = re.sub(r"(?<=/)\d+", "N", header.group(1).strip())[:60], ""
+            where, last = re.sub(r"(?<=[/-])\d+", "N", header.group(1).strip())[:60], ""
             continue
         match = EXCEPTION_LINE.match(line.strip())
         if match:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,8 @@ class DatabaseOutcome:
             return max(hours.overrun_accounts, hours.overrun_accounts_in_db) if hours else None
         if target == "inconsistencies after kills":
             return r["kills"].report.total if "kills" in r else None
+        if target == "failed tick runs":
+            return len(r["ticks"].tick_failures) if "ticks" in r else None
         if target == "workers outliving a killed master":
             return r["kills"].workers_outliving_master if "kills" in r else None
         raise KeyError(target)
@@ -39,8 +42,8 @@ class DatabaseOutcome:
         return f"{t.rate:.1f}" if t else "n/a"
 
 
-TARGETS = ["lost updates", "5xx responses", "duplicate emails", "cap overruns", "inconsistencies after kills",
-           "workers outliving a killed master"]  # fmt: skip
+TARGETS = ["lost updates", "5xx responses", "duplicate emails", "failed tick runs", "cap overruns",
+           "inconsistencies after kills", "workers outliving a killed master"]  # fmt: skip
 
 
 def table(outcomes: list[DatabaseOutcome]) -> tuple[list[str], bool]:
@@ -62,6 +65,9 @@ def table(outcomes: list[DatabaseOutcome]) -> tuple[list[str], bool]:
     lines.append(f"{'completions/s at 16 clients':<{width}}"
                  + "".join(f"{'skipped' if o.skipped else o.rate():>14}" for o in outcomes) + f"{'-':>10}")  # fmt: skip
     for o in outcomes:
+        if o.errors:
+            by_scenario = Counter(e.scenario for e in o.errors)
+            lines.append(f"{o.name}: 5xx by scenario: " + ", ".join(f"{k} {v}" for k, v in by_scenario.items()))
         if o.skipped:
             lines.append(f"{o.name}: skipped: {o.skipped}")
         for failure in o.failures:
