@@ -72,6 +72,20 @@ class HearingForm(TaskForm):
     management_status = MemoField(_l("営業秘密管理体制導入の検討状況"))
     notes = MemoField(_l("メモ"))
 
+    def bind_context(self) -> None:
+        """Only the edition's own conditions are asked, with its own figures."""
+        edition = self.context.edition
+        if edition is None:
+            return
+        if not edition.requires_willingness:
+            del self["willing_to_build"]
+        if edition.prior_use is None:
+            del self["prior_use_hours"]
+        else:
+            self.prior_use_hours.label.text = _l(
+                "%(year)d年度以降の同地域での利用時間", year=edition.prior_use.since_fiscal_year
+            )
+
 
 def _rejected(form: Any) -> bool:
     return form.decision.data == "reject"

@@ -47,6 +47,7 @@ class Edition:
     allows_planned_site: bool
     requires_domestic_experience: bool
     requires_site_consent: bool
+    requires_willingness: bool
     company_prepares_handouts: bool
     may_be_postponed: bool
     countries: tuple[Country, ...]
@@ -74,6 +75,7 @@ class Edition:
             "allows_planned_site": self.allows_planned_site,
             "requires_domestic_experience": self.requires_domestic_experience,
             "requires_site_consent": self.requires_site_consent,
+            "requires_willingness": self.requires_willingness,
             "prior_use_threshold_hours": float(rule.threshold_hours) if rule else None,
             "prior_use_accept_from": rule.accept_from.isoformat() if rule else None,
         }

@@ -74,3 +74,17 @@ def registered_with_prior_use(world: World, number: str, edition: str, countries
 @step("ジェトロ担当者として、申込書のとおりの内容でヒアリングを完了する")
 def hearing_as_applied(world: World) -> None:
     complete_hearing(world)
+
+
+@step(R("ヒアリングの入力項目に「{文}」はない"))
+def hearing_does_not_ask(world: World, text: str) -> None:
+    task = world.require_task("hearing")
+    fields = world.api_as("staff").get(f"/tasks/{task['id']}").get_json()["fields"]
+    labels = [f["label"] for f in fields]
+    assert labels and text not in labels, f"規則違反: この年度の条件にない「{text}」は尋ねないはず。項目: {labels}"
+
+
+@step("ジェトロ担当者として、取り組む意思に触れずにヒアリングを完了する")
+def hearing_without_willingness(world: World) -> None:
+    answers = {k: v for k, v in hearing_answers(world).items() if k not in ("willing_to_build", "prior_use_hours")}
+    world.complete("staff", world.require_task("hearing")["id"], answers)

@@ -30,6 +30,7 @@ from workflows.editions import load_editions
 EDITIONS = load_editions()
 FY2021, FY2025 = EDITIONS["FY2021"], EDITIONS["FY2025"]
 CN_2025 = TaskContext(edition=FY2025, country="CN", hour_cap=Decimal(23), editions=EDITIONS)
+CN_2021 = TaskContext(edition=FY2021, country="CN", hour_cap=Decimal(17), editions=EDITIONS)
 
 PDF_BYTES = (  # one blank A4 page: the smallest file that opens as a PDF (uploads are parsed, not just sniffed)
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
@@ -206,7 +207,7 @@ HEARING = {
 
 
 def test_hearing_valid() -> None:
-    assert valid(submit("hearing", HEARING)) == {
+    assert valid(submit("hearing", HEARING, CN_2021)) == {
         "hearing_date": "2025-07-03",
         "method": "phone",
         "site_status": "existing",
@@ -222,7 +223,7 @@ def test_hearing_valid() -> None:
 
 
 def test_hearing_blank_prior_use_is_zero_and_json_false_is_false() -> None:
-    data = valid(submit("hearing", {**HEARING, "prior_use_hours": "", "publicity_consent": False}))
+    data = valid(submit("hearing", {**HEARING, "prior_use_hours": "", "publicity_consent": False}, CN_2021))
     assert data["prior_use_hours"] == 0.0
     assert data["publicity_consent"] is False
 
@@ -238,7 +239,16 @@ def test_hearing_blank_prior_use_is_zero_and_json_false_is_false() -> None:
     ],
 )
 def test_hearing_refuses(field: str, value: str, message: str) -> None:
-    assert refused(submit("hearing", {**HEARING, field: value}), field) == [message]
+    assert refused(submit("hearing", {**HEARING, field: value}, CN_2021), field) == [message]
+
+
+def test_the_hearing_asks_only_the_editions_own_conditions_with_its_figures() -> None:
+    """FY2025 has no 「取り組む意思」 condition and no prior-use rule; FY2021 states its own year."""
+    fy2025 = valid(submit("hearing", HEARING))
+    assert "willing_to_build" not in fy2025 and "prior_use_hours" not in fy2025
+    fy2021 = build_form("hearing", context=CN_2021, csrf=False)
+    assert str(fy2021.prior_use_hours.label.text) == "2019年度以降の同地域での利用時間"
+    assert "willing_to_build" in fy2021
 
 
 def test_hearing_prefills_from_the_application_and_from_data() -> None:

@@ -140,7 +140,7 @@ def test_the_hearing_starts_from_what_the_application_already_answered(app, api_
     page = login(app, "staff").get(f"/tasks/{hearing}").get_data(as_text=True)
     assert 'selected value="yes"' in field_block(page, "domestic_experience")
     assert "checked" in field_block(page, "publicity_consent")
-    assert "checked" not in field_block(page, "willing_to_build")  # not asked on the application
+    assert 'id="willing_to_build"' not in page  # not a FY2025 condition: not asked at all
 
 
 def test_the_sealed_pdf_rule_of_the_operations_shows_beside_the_upload(app, api_as, case):
@@ -192,7 +192,7 @@ def test_a_draft_is_saved_and_fills_the_form_next_time(app, api_as, case, receip
             "action": "draft",
             "hearing_date": "2025-07-03",
             "notes": "来週もう一度電話する",
-            "willing_to_build": "y",
+            "applied_by_japan_side": "y",
         },
     )
     assert response.status_code == 302 and response.headers["Location"] == f"/tasks/{hearing}"
@@ -200,7 +200,7 @@ def test_a_draft_is_saved_and_fills_the_form_next_time(app, api_as, case, receip
     assert "下書きを保存しました。" in page and "保存した下書きを表示しています。" in page
     assert 'value="2025-07-03"' in field_block(page, "hearing_date")
     assert "来週もう一度電話する" in page
-    assert "checked" in field_block(page, "willing_to_build")
+    assert "checked" in field_block(page, "applied_by_japan_side")
     assert task_row(app, hearing).status == "open"
     done = client.post(f"/tasks/{hearing}", data={k: ("y" if v is True else v) for k, v in HEARING_OK.items() if v})
     assert done.status_code == 302 and task_row(app, hearing).draft_json is None

@@ -56,7 +56,8 @@ def screen(start_case, edition, received_on=None, **hearing):
             id="FY2021-japan-side-without-site-consent-ok",
         ),
         pytest.param("FY2021", {"willing_to_build": False}, ["not_willing"], id="FY2021-not-willing"),
-        pytest.param("FY2025", {"willing_to_build": False}, ["not_willing"], id="FY2025-not-willing"),
+        # FY2025's 応募条件 have no 「取り組む意思」: not a reason in that edition
+        pytest.param("FY2025", {"willing_to_build": False}, [], id="FY2025-willingness-not-a-condition"),
         pytest.param("FY2021", {"publicity_consent": False}, ["no_publicity_consent"], id="FY2021-no-publicity"),
         pytest.param("FY2025", {"publicity_consent": False}, ["no_publicity_consent"], id="FY2025-no-publicity"),
         pytest.param("FY2021", {}, [], id="FY2021-all-met"),
@@ -116,7 +117,5 @@ def test_several_reasons_are_all_listed_fy2025(start_case):
         publicity_consent=False,
         prior_use_hours=40,  # no prior-use rule in FY2025
     )
-    assert sorted(reasons) == sorted(
-        ["no_domestic_experience", "site_consent_missing", "not_willing", "no_publicity_consent"]
-    )
+    assert sorted(reasons) == sorted(["no_domestic_experience", "site_consent_missing", "no_publicity_consent"])
     assert len(reasons) == len(set(reasons))

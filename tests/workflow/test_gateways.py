@@ -14,7 +14,7 @@ def test_ineligible_application_is_rejected_and_ends_at_end_ineligible(start_cas
     assert [m.name for m in case.complete("ConfirmReceipt")] == ["receipt_confirmation"]
     assert case.ready_names() == [("Hearing", None)]
 
-    messages = case.complete("Hearing", {**ELIGIBLE_HEARING, "willing_to_build": False})
+    messages = case.complete("Hearing", {**ELIGIBLE_HEARING, "publicity_consent": False})
 
     assert [m.name for m in messages] == ["rejection_notice"]
     assert case.instance.completed
@@ -22,7 +22,7 @@ def test_ineligible_application_is_rejected_and_ends_at_end_ineligible(start_cas
     done = case.instance.completed_element_ids()
     assert {"CheckEligibility", "SummarizeEligibility", "SendIneligibleNotice", "EndIneligible"} <= done
     assert not {"DecideAdoption", "EndRejected", "SendAdoptionNotice", "SubmitForms"} & done
-    assert case.instance.data["ineligible_reasons"] == ["not_willing"]
+    assert case.instance.data["ineligible_reasons"] == ["no_publicity_consent"]
     assert case.instance.data["eligible"] is False
     assert "adoption_notice" not in case.thrown_names()
 
