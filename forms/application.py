@@ -33,6 +33,8 @@ from forms.fields import (
 )
 from forms.uploads import PDF, UploadCheck
 from forms.validators import AtLeast, Required
+from webapp.models import Company  # column lengths only: forms never touch the database
+from workflows.clock import clock
 
 if TYPE_CHECKING:
     from workflows.editions import Country, Edition
@@ -56,18 +58,22 @@ def _countries(editions: Mapping[str, Edition]) -> dict[str, Country]:
 class ApplicationForm(TaskForm):
     edition = ChoiceField(_l("事業（年度）"), [Required(_l("事業（年度）を選択してください"))])
     received_on = DateInputField(_l("申込書受領日"), [Required(_l("申込書受領日を入力してください"))])
-    company_name = TextField(_l("会社名"), [Required(_l("会社名を入力してください"))])
-    company_name_en = TextField(_l("会社名（英語）"))
-    corporate_number = TextField(_l("法人番号"), filters=[nfkc], description=_l("13桁の数字"))
-    hq_address = TextField(_l("本社所在地"))
-    representative = TextField(_l("代表者役職・氏名"))
+    company_name = TextField(_l("会社名"), [Required(_l("会社名を入力してください"))], column=Company.name)
+    company_name_en = TextField(_l("会社名（英語）"), column=Company.name_en)
+    corporate_number = TextField(
+        _l("法人番号"), filters=[nfkc], description=_l("13桁の数字"), column=Company.corporate_number
+    )
+    hq_address = TextField(_l("本社所在地"), column=Company.hq_address)
+    representative = TextField(_l("代表者役職・氏名"), column=Company.representative)
     capital_jpy = IntegerInputField(_l("資本金（円）"), _not_negative(_l("資本金")))
     employees_hq = IntegerInputField(_l("従業員数（本社）"), _not_negative(_l("従業員数")))
     employees_local = IntegerInputField(_l("従業員数（現地拠点）"), _not_negative(_l("従業員数")))
-    industry = TextField(_l("業種"))
+    industry = TextField(_l("業種"), column=Company.industry)
     is_sme = CheckField(_l("中小企業に該当する"))
     contact_department = TextField(_l("担当部署"), [Required(_l("担当部署を入力してください"))])
-    contact_name = TextField(_l("担当者氏名"), [Required(_l("担当者氏名を入力してください"))])
+    contact_name = TextField(
+        _l("担当者氏名"), [Required(_l("担当者氏名を入力してください"))], column=Company.contact_name
+    )
     contact_phone = TextField(_l("担当者電話番号"))
     contact_email = MailField(
         _l("担当者メールアドレス"),
@@ -75,6 +81,7 @@ class ApplicationForm(TaskForm):
             Required(_l("担当者メールアドレスを入力してください")),
             Email(_l("メールアドレスの形式が正しくありません。例: taro@example.co.jp")),
         ],
+        column=Company.contact_email,
     )
     countries = MultiCheckboxField(_l("対象国"), [Required(_l("対象国を1つ以上選択してください"))])
     site_type = ChoiceField(_l("現地拠点の種類"), choices=select_choices(APPLICATION_SITE_TYPES, blank=True))
@@ -109,6 +116,20 @@ class ApplicationForm(TaskForm):
         if context.editions:
             return context.editions
         return {context.edition.code: context.edition} if context.edition else {}
+
+    def validate_received_on(self, field: Any) -> None:
+        """Not in the future, nor before the edition's announcement: the earliest date an edition has (its
+        intake opens then; FY2021's prior users even later, from prior_use.accept_from, which eligibility checks)."""
+        edition = self._editions().get(self.edition.data or "")
+        if field.data is None or edition is None:
+            return
+        today = clock.now().astimezone(edition.support_period_end.tzinfo).date()
+        if field.data > today:
+            raise ValidationError(_l("申込書受領日に未来の日付は指定できません（今日は%(today)sです）", today=today))
+        if field.data < edition.announced_on:
+            raise ValidationError(
+                _l("申込書受領日は募集開始日（%(date)s）以降の日付にしてください", date=edition.announced_on)
+            )
 
     def validate_corporate_number(self, field: Any) -> None:
         if field.data and not CORPORATE_NUMBER.fullmatch(field.data):

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from flask import has_app_context
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from werkzeug.datastructures import FileStorage
+from werkzeug.datastructures import FileStorage, MultiDict
 from wtforms import Field, FieldList, FormField, SubmitField
 from wtforms.csrf.core import CSRFTokenField
 
@@ -53,6 +53,16 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: json_safe(v) for k, v in value.items()}
     return value
+
+
+def ascii_rows(formdata: Any) -> Any:
+    """Drops keys whose row number is not ASCII digits ("assets-²-name"): WTForms would int() it and fail."""
+    if not formdata:
+        return formdata
+    keys = [key for key in formdata if any(p.isdigit() and not p.isascii() for p in key.split("-"))]
+    if not keys:
+        return formdata
+    return MultiDict([(key, value) for key, value in formdata.items(multi=True) if key not in keys])
 
 
 def _is_data_field(field: Field) -> bool:
@@ -99,6 +109,10 @@ class TaskForm(FlaskForm):
     def _initial_data(cls, context: TaskContext, data: Mapping[str, Any] | None) -> dict[str, Any]:
         known = {key: context.task_data[key] for key in cls.prefill_keys if key in context.task_data}
         return {**known, **(data or {})}
+
+    def process(self, formdata: Any = None, obj: Any = None, data: Any = None, **kwargs: Any) -> None:
+        # wrap first: Flask-WTF resolves "read the request" here; wrapping again later is a no-op
+        super().process(ascii_rows(self.meta.wrap_formdata(self, formdata)), obj, data, **kwargs)
 
     def bind_context(self) -> None:
         """Set context-dependent choices, labels and descriptions; runs after the fields are bound."""

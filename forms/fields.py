@@ -1,7 +1,9 @@
 """Field types that take HTML posts and JSON-built MultiDicts alike, and say in Japanese what to fix.
 
 Blank input means "not given" for every type here, so emptiness is judged only by the `Required` family of
-validators and optional fields need no `Optional()`.
+validators and optional fields need no `Optional()`. Every value is bounded here, for pages and the API alike:
+a single-valued field takes one value, text fits the column it is stored in (else a global bound), numbers are
+finite and of sane size, dates lie within DATE_RANGE.
 """
 
 from __future__ import annotations
@@ -25,9 +27,30 @@ from wtforms import (
     TextAreaField,
     widgets,
 )
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 
 FALSE_VALUES = (False, "false", "False", "0", "off", "no", "", None)
+
+# Text that is not stored in a column of its own goes into JSON in a Text column (application, task data):
+# these bound it there. A field stored in a column takes that column's length (`column=Company.name`).
+MAX_LINE_LENGTH = 1_000
+MAX_MEMO_LENGTH = 10_000
+# Sane dates: a mistyped year (0205, 20025) is refused instead of being stored and sorted on.
+DATE_RANGE = (date(2000, 1, 1), date(2100, 12, 31))
+# Every number field holds hours, people or yen: far below this, and Decimal arithmetic stays exact here.
+MAX_DECIMAL = Decimal(999_999)
+MAX_INTEGER = 2**53 - 1  # the largest integer JSON readers (JavaScript) keep exactly
+
+
+class ListItem(str):
+    """One element of a JSON list (webapp.api_input.to_multidict): only a multi-valued field takes it."""
+
+
+def single(valuelist: list[Any]) -> Any:
+    """The one posted value of a single-valued field; several values, or a JSON list, are refused."""
+    if len(valuelist) > 1 or isinstance(valuelist[0], ListItem):
+        raise ValueError(_l("値は1つだけ指定してください（リストは指定できません）"))
+    return valuelist[0]
 
 
 def is_blank(value: Any) -> bool:
@@ -74,17 +97,28 @@ def choice_values(field: SelectField) -> list[str]:
 
 
 class _TextInput:
-    """Text defaults to "" and is stripped; JSON numbers become their text."""
+    """Text defaults to "" and is stripped; JSON numbers become their text. At most `max_length` characters:
+    the length of `column` (the model column the value is stored in), else the type's global bound."""
 
     data: Any
+    default_max_length = MAX_LINE_LENGTH
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, column: Any = None, **kwargs: Any) -> None:
         kwargs.setdefault("default", "")
         super().__init__(*args, **kwargs)
+        self.max_length: int = column.type.length if column is not None else self.default_max_length
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if valuelist:
-            self.data = "" if valuelist[0] is None else self.clean(valuelist[0])
+            value = single(valuelist)
+            self.data = "" if value is None else self.clean(value)
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data and len(self.data) > self.max_length:
+            message = _l(
+                "%(max)d文字以内で入力してください（%(count)d文字あります）", max=self.max_length, count=len(self.data)
+            )
+            raise StopValidation(message)
 
     @staticmethod
     def clean(value: Any) -> str:
@@ -96,7 +130,7 @@ class TextField(_TextInput, StringField):
 
 
 class MemoField(_TextInput, TextAreaField):
-    pass
+    default_max_length = MAX_MEMO_LENGTH
 
 
 class MailField(_TextInput, EmailField):
@@ -108,6 +142,9 @@ class CheckField(BooleanField):
 
     false_values = FALSE_VALUES
 
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        super().process_formdata([single(valuelist)] if valuelist else valuelist)
+
 
 class DateInputField(DateField):
     def process_data(self, value: Any) -> None:
@@ -117,12 +154,19 @@ class DateInputField(DateField):
         if not valuelist:
             return
         self.data = None
-        if is_blank(valuelist[0]):
+        value = single(valuelist)
+        if is_blank(value):
             return
         try:
-            self.data = datetime.strptime(normalize(valuelist[0]).replace("/", "-"), "%Y-%m-%d").date()
+            day = datetime.strptime(normalize(value).replace("/", "-"), "%Y-%m-%d").date()
         except ValueError as exc:
             raise ValueError(_l("日付を「2025-07-01」の形式で入力してください")) from exc
+        earliest, latest = DATE_RANGE
+        if not earliest <= day <= latest:
+            raise ValueError(
+                _l("%(earliest)sから%(latest)sまでの日付を入力してください", earliest=earliest, latest=latest)
+            )
+        self.data = day
 
 
 class DecimalInputField(DecimalField):
@@ -134,13 +178,16 @@ class DecimalInputField(DecimalField):
     def process_formdata(self, valuelist: list[Any]) -> None:
         if not valuelist:
             return
-        if is_blank(valuelist[0]):
+        value = single(valuelist)
+        if is_blank(value):
             self.data = to_decimal(self.default() if callable(self.default) else self.default)
             return
-        number = to_decimal(normalize(valuelist[0]).replace(",", ""))
-        if number is None or not number.is_finite():
-            self.data = None
+        self.data = None
+        number = to_decimal(normalize(value).replace(",", ""))
+        if number is None or not number.is_finite():  # NaN, Infinity
             raise ValueError(_l("数値で入力してください"))
+        if number.copy_abs() > MAX_DECIMAL:  # 1e308 would overflow the checks that follow (quarter hours, caps)
+            raise ValueError(_l("-%(max)sから%(max)sまでの数値で入力してください", max=MAX_DECIMAL))
         self.data = number
 
 
@@ -149,12 +196,16 @@ class IntegerInputField(IntegerField):
         if not valuelist:
             return
         self.data = None
-        if is_blank(valuelist[0]) or isinstance(valuelist[0], bool):
+        value = single(valuelist)
+        if is_blank(value) or isinstance(value, bool):
             return
         try:
-            self.data = int(normalize(valuelist[0]).replace(",", ""))
-        except ValueError as exc:
+            number = int(normalize(value).replace(",", ""))
+        except ValueError as exc:  # also a number of more than 4,300 digits
             raise ValueError(_l("整数で入力してください")) from exc
+        if abs(number) > MAX_INTEGER:
+            raise ValueError(_l("-%(max)dから%(max)dまでの整数で入力してください", max=MAX_INTEGER))
+        self.data = number
 
 
 class _SingleChoice:
@@ -164,7 +215,8 @@ class _SingleChoice:
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if valuelist:
-            self.data = None if is_blank(valuelist[0]) else str(valuelist[0]).strip()
+            value = single(valuelist)
+            self.data = None if is_blank(value) else str(value).strip()
 
     def pre_validate(self, form: Any) -> None:
         if self.data is not None and self.data not in choice_values(self):  # type: ignore[arg-type]
@@ -202,4 +254,5 @@ class MultiCheckboxField(SelectMultipleField):
         allowed = set(choice_values(self))
         unknown = [v for v in self.data or () if v not in allowed]
         if unknown:
-            raise ValidationError(_l("選択肢にない値が含まれています: %(values)s", values=", ".join(unknown)))
+            shown = ", ".join(v[:20] for v in unknown[:5])  # the message echoes a few, not a megabyte
+            raise ValidationError(_l("選択肢にない値が含まれています: %(values)s", values=shown))

@@ -10,6 +10,7 @@ from forms.base import TaskForm
 from forms.choices import localized, select_choices
 from forms.fields import ChoiceField, DateInputField, DecimalInputField, TextField
 from forms.validators import AtLeast, AtMost, QuarterHours, Required
+from webapp.models import HoursEntry  # column lengths only: forms never touch the database
 
 ACTIVITY_KINDS: list[tuple[str, Any]] = [
     ("meeting", _l("面談")),
@@ -43,7 +44,7 @@ class HoursEntryForm(TaskForm):
         ],
         description=_l("0.25時間（15分）単位"),
     )
-    note = TextField(_l("備考"))
+    note = TextField(_l("備考"), column=HoursEntry.note)
 
     def bind_context(self) -> None:
         self.country.choices = select_choices((code, self._country_name(code)) for code in self.context.countries)

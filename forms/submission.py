@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import FieldList, Form, FormField
 from wtforms.fields.core import Label
 
-from forms.base import TaskContext, TaskForm
+from forms.base import TaskContext, TaskForm, ascii_rows
 from forms.choices import SELF_CHECK_ANSWERS, select_choices
 from forms.fields import ChoiceField, MemoField, TextField
 from forms.self_check import SELF_CHECK_ITEMS
@@ -92,7 +92,7 @@ class FormsSubmissionForm(TaskForm):
 
     def process(self, formdata: Any = None, obj: Any = None, data: Any = None, **kwargs: Any) -> None:
         # wrap first: Flask-WTF resolves "read the request" here; wrapping again later is a no-op
-        formdata = _pad_rows(self.meta.wrap_formdata(self, formdata), "self_check", len(SELF_CHECK_ITEMS))
+        formdata = _pad_rows(ascii_rows(self.meta.wrap_formdata(self, formdata)), "self_check", len(SELF_CHECK_ITEMS))
         super().process(formdata, obj, data, **kwargs)
 
     def bind_context(self) -> None:

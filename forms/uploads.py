@@ -14,7 +14,10 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
+from werkzeug.utils import secure_filename
 from wtforms.validators import StopValidation
+
+from webapp.models import Attachment  # column lengths only: forms never touch the database
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PDF_PAGES = 500
@@ -39,6 +42,10 @@ _BAD_CONTENT = {
     "pdf": _l("PDFファイルとして読み込めません。正しいPDFファイルを添付してください"),
     "xlsx": _l("Excelファイル（.xlsx）として読み込めません。ファイルが壊れていないか確認してください"),
 }
+MAX_FILENAME_LENGTH = Attachment.filename.type.length
+_FILENAME_TOO_LONG = _l(
+    "ファイル名が長すぎます（%(max)d文字まで）。短い名前にしてから添付してください", max=MAX_FILENAME_LENGTH
+)
 _TOO_LARGE = _l("ファイルサイズが10MBを超えています。10MB以下のファイルを添付してください")
 _PDF_ENCRYPTED = _l("パスワードで保護されたPDFは確認できません。保護を解除したPDFを添付してください")
 _PDF_TOO_MANY_PAGES = _l(
@@ -189,6 +196,11 @@ CONTENT_TYPES = {
 }
 
 
+def stored_filename(filename: str) -> str:
+    """The name an upload is stored under: ASCII, no path (werkzeug's secure_filename), else the name as sent."""
+    return secure_filename(filename) or filename
+
+
 def has_upload(data: Any) -> bool:
     return isinstance(data, FileStorage) and bool(data.filename)
 
@@ -220,6 +232,8 @@ class UploadCheck:
         kind = extension(upload.filename)
         if kind not in self.kinds:
             raise StopValidation(_WRONG_KIND[self.kinds])
+        if len(stored_filename(upload.filename)) > MAX_FILENAME_LENGTH:
+            raise StopValidation(_FILENAME_TOO_LONG)
         content = _read(upload)
         if len(content) > MAX_UPLOAD_BYTES:
             raise StopValidation(_TOO_LARGE)

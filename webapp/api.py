@@ -6,22 +6,34 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from werkzeug.datastructures import MultiDict
+from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from forms import TaskContext, build_form, describe_form
 from workflows.editions import load_editions
 
+from . import converters
+from .api_input import formdata, json_body, json_text, query_int, task_list_args, to_multidict
 from .extensions import db, reads_first
 from .models import User
 from .operations import cases as case_ops
 from .operations import hours as hours_ops
 from .operations import tasks as task_ops
 from .operations.errors import Forbidden, Invalid, NotFound, OperationError
+from .permissions import can_log_hours, can_reassign
 from .queries import case_detail, edition_summary, find_case, inbox_query, task_json
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
+# Before the routes below are added: bounded ids in every `<int:…>` (see converters.py).
+api.record_once(lambda state: converters.init_app(state.app))
+
+# Werkzeug's own refusals inside a view (an unreadable multipart body, one over MAX_CONTENT_LENGTH) in Japanese.
+HTTP_MESSAGES = {
+    400: _l("リクエストを読み取れません。送信内容を確認してください。"),
+    413: _l("送信内容が大きすぎます。"),
+}
 
 
 @api.before_request
@@ -45,39 +57,8 @@ def _operation_error(exc: OperationError):  # type: ignore[no-untyped-def]
 
 @api.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
-    return jsonify(error=exc.description), exc.code
-
-
-def to_multidict(payload: Any, prefix: str = "") -> MultiDict:
-    """JSON body -> form data, so the API validates with exactly the page's WTForms classes."""
-    items: list[tuple[str, Any]] = []
-
-    def walk(value: Any, key: str) -> None:
-        if isinstance(value, dict):
-            for k, v in value.items():
-                walk(v, f"{key}-{k}" if key else k)
-        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            for i, v in enumerate(value):
-                walk(v, f"{key}-{i}")
-        elif isinstance(value, list):
-            items.extend((key, _scalar(v)) for v in value)
-        elif value is not None and value is not False:
-            items.append((key, _scalar(value)))
-
-    walk(payload or {}, prefix)
-    return MultiDict(items)
-
-
-def _scalar(value: Any) -> str:
-    return "y" if value is True else str(value)
-
-
-def _formdata() -> MultiDict:
-    if request.is_json:
-        return to_multidict(request.get_json(silent=True))
-    data: MultiDict = MultiDict(request.form)
-    data.update(request.files)
-    return data
+    message = HTTP_MESSAGES.get(exc.code or 500) or _l("リクエストを処理できませんでした（%(code)s）。", code=exc.code)
+    return jsonify(error=str(message)), exc.code
 
 
 def _user() -> User:
@@ -92,7 +73,8 @@ def editions():  # type: ignore[no-untyped-def]
 @api.post("/applications")
 @reads_first
 def create_application():  # type: ignore[no-untyped-def]
-    form = build_form("application", context=TaskContext(editions=load_editions()), formdata=_formdata(), csrf=False)
+    case_ops.require_registrar(_user())  # who may, before what they sent
+    form = build_form("application", context=TaskContext(editions=load_editions()), formdata=formdata(), csrf=False)
     if not form.validate():
         raise Invalid(_("入力内容を確認してください。"), {k: [str(e) for e in v] for k, v in form.errors.items()})
     case = case_ops.register_application(_user(), form.to_task_data(), form.uploads())
@@ -101,19 +83,10 @@ def create_application():  # type: ignore[no-untyped-def]
 
 @api.get("/tasks")
 def list_tasks():  # type: ignore[no-untyped-def]
-    args = request.args
-    page = _positive_int(args, "page", 1)
-    per_page = min(_positive_int(args, "per_page", 50), 200)
-    query, total = inbox_query(_user(), args, page=page, per_page=per_page)
+    page = query_int(request.args, "page", 1)
+    per_page = min(query_int(request.args, "per_page", 50), 200)
+    query, total = inbox_query(_user(), task_list_args(request.args), page=page, per_page=per_page)
     return jsonify(total=total, page=page, per_page=per_page, tasks=[task_json(t) for t in query])
-
-
-def _positive_int(args: Any, name: str, default: int) -> int:
-    value = args.get(name, str(default))
-    if not value.isdigit() or int(value) < 1:
-        message = _("%(name)s は1以上の整数で指定してください。", name=name)
-        raise Invalid(message, {name: [message]})
-    return int(value)
 
 
 @api.get("/tasks/<int:task_id>")
@@ -136,9 +109,12 @@ def unclaim_task(task_id: int):  # type: ignore[no-untyped-def]
 
 @api.post("/tasks/<int:task_id>/reassign")
 def reassign_task(task_id: int):  # type: ignore[no-untyped-def]
-    from sqlalchemy import select
-
-    username = (request.get_json(silent=True) or {}).get("assignee", "")
+    task_ops.get_task(_user(), task_id)  # 404, then 403, before the body is looked at
+    if not can_reassign(_user()):
+        raise Forbidden(_("担当の割り当てができるのはジェトロのリーダーのみです。"))
+    username = json_text(json_body(), "assignee")
+    if username is None:
+        raise Invalid(_("入力内容を確認してください。"), {"assignee": [_("担当者のユーザー名を指定してください。")]})
     assignee = db.session.scalar(select(User).where(User.username == username))
     if assignee is None:
         raise Invalid(_("担当者が見つかりません。"), {"assignee": [_("担当者のユーザー名を指定してください。")]})
@@ -148,7 +124,7 @@ def reassign_task(task_id: int):  # type: ignore[no-untyped-def]
 @api.post("/tasks/<int:task_id>/complete")
 @reads_first
 def complete_task(task_id: int):  # type: ignore[no-untyped-def]
-    task = task_ops.complete(_user(), task_id, _formdata(), csrf=False)
+    task = task_ops.complete(_user(), task_id, formdata(), csrf=False)
     return jsonify(task_json(task))
 
 
@@ -160,8 +136,10 @@ def show_case(case_ref: str):  # type: ignore[no-untyped-def]
 @api.post("/cases/<case_ref>/hours")
 def add_hours(case_ref: str):  # type: ignore[no-untyped-def]
     case = find_case(_user(), case_ref)
+    if not any(can_log_hours(_user(), case, code) for code in case.country_codes):  # who may, before what they sent
+        raise Forbidden(_("この国の時間を記録できるのは担当の現地専門家のみです。"))
     context = TaskContext(countries=tuple(case.country_codes))
-    form = build_form("hours_entry", context=context, formdata=_formdata(), csrf=False)
+    form = build_form("hours_entry", context=context, formdata=formdata(), csrf=False)
     if not form.validate():
         raise Invalid(_("入力内容を確認してください。"), {k: [str(e) for e in v] for k, v in form.errors.items()})
     entry = hours_ops.add_entry(_user(), case, form.to_task_data())

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Flask
+from flask.sansio.app import App
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter, ValidationError
 
@@ -41,7 +41,9 @@ def refuse_unstorable(name: str, value: Any) -> None:
     if not isinstance(value, str) or not (unstorable(value) or unstorable(name)):
         return
     field = _UNSTORABLE.sub("?", name)
-    message = _("%(field)s に使用できない文字（NUL文字または対になっていないサロゲート）が含まれています。", field=field)
+    message = _(
+        "%(field)s に使用できない文字（NUL文字または対になっていないサロゲート）が含まれています。", field=field
+    )
     raise Invalid(message, {field: [message]})
 
 
@@ -63,6 +65,6 @@ class IdConverter(IntegerConverter):
         return number
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: App) -> None:
     """Must run before any blueprint adds its rules: a rule looks its converters up when it is added."""
     app.url_map.converters["int"] = IdConverter

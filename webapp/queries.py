@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from workflows.editions import Edition, get_edition
 
+from .converters import parse_id
 from .extensions import db
 from .labels import CLOSED_REASON_LABELS, STAGE_LABELS, reason_text
 from .models import AuditEvent, Case, HumanTask, TaskStatus, User, utcnow
@@ -34,6 +36,8 @@ SORTS = {
     ),
 }
 NEAR_DUE = timedelta(days=3)
+# A case number as the system writes it (FY2025-0001), within its column.
+CASE_NUMBER = re.compile(rf"[A-Za-z0-9-]{{1,{Case.number.type.length}}}")
 
 
 def inbox_filters(user: User, args: Mapping[str, str]) -> list[Any]:
@@ -51,8 +55,8 @@ def inbox_filters(user: User, args: Mapping[str, str]) -> list[Any]:
         if args.get(name):
             clauses.append(column == args[name])
     if args.get("case"):
-        ref = args["case"]
-        clauses.append(HumanTask.case_id == int(ref) if ref.isdigit() else HumanTask.case.has(Case.number == ref))
+        key = case_ref(args["case"])
+        clauses.append(HumanTask.case_id == key if isinstance(key, int) else HumanTask.case.has(Case.number == key))
     if args.get("q"):
         clauses.append(HumanTask.company_name.contains(args["q"]))
     now = utcnow()
@@ -113,8 +117,19 @@ def task_json(task: HumanTask) -> dict[str, Any]:
     }
 
 
+def case_ref(ref: str) -> int | str | None:
+    """A case id (ASCII digits in range) or number (FY2025-0001, within its column), else None: no case has it."""
+    case_id = parse_id(ref)
+    if case_id is not None:
+        return case_id
+    return ref if CASE_NUMBER.fullmatch(ref) and not ref.isdigit() else None
+
+
 def find_case(user: User, ref: str) -> Case:
-    query = select(Case).where(Case.id == int(ref)) if ref.isdigit() else select(Case).where(Case.number == ref)
+    key = case_ref(ref)
+    if key is None:
+        raise NotFound(_("案件が見つかりません。"))
+    query = select(Case).where(Case.id == key if isinstance(key, int) else Case.number == key)
     case = db.session.scalar(query)
     if case is None or not can_view_case(user, case):
         raise NotFound(_("案件が見つかりません。"))

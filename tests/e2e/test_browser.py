@@ -171,9 +171,9 @@ def test_case_page_draws_the_diagram_with_the_current_task_marked(page, live, ap
 
 def test_reports_and_public_page_render(page, live, api_as):
     staff, expert = api_as("staff"), api_as("expert_cn")
-    first = register(staff, "FY2025", ["CN", "TH"], "2025-07-01")
-    register(staff, "FY2025", ["VN"], "2025-07-02", company_name="東海化学工業株式会社")
-    register(staff, "FY2025", ["ID"], "2025-07-03", company_name="北陸テキスタイル株式会社")
+    first = register(staff, "FY2025", ["CN", "TH"], "2025-06-30")
+    register(staff, "FY2025", ["VN"], "2025-07-01", company_name="東海化学工業株式会社")
+    register(staff, "FY2025", ["ID"], "2025-07-01", company_name="北陸テキスタイル株式会社")
     adopt(staff, first["id"])
     entry = {"country": "CN", "work_date": "2025-07-10", "activity": "meeting", "hours": "17.5"}
     assert expert.post(f"/cases/{first['id']}/hours", json=entry).status_code == 201

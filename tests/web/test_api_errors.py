@@ -24,7 +24,7 @@ def two_cases(api_as) -> dict:  # type: ignore[no-untyped-def]
     adopt(staff, case_a["id"])
     forms = open_task(staff, case_a["id"], "forms_submission")
     assert complete(staff, forms["id"], {"form1_file": PDF, "form2_file": PDF}).status_code == 200
-    case_b = register(staff, "FY2025", ["TH"], "2025-07-02", company_name="株式会社タイ工業")
+    case_b = register(staff, "FY2025", ["TH"], "2025-07-01", company_name="株式会社タイ工業")
     return {"a": case_a, "b": case_b}
 
 
@@ -85,7 +85,7 @@ def test_users_who_see_a_task_but_may_not_act_on_it_get_403(app, api_as, two_cas
 
 def test_only_staff_register_applications_and_only_a_lead_reassigns(app, api_as, two_cases):
     applicant, staff2 = api_as("applicant"), api_as("staff2")
-    response = applicant.post("/applications", json=application("FY2025", ["CN"], "2025-07-03"))
+    response = applicant.post("/applications", json=application("FY2025", ["CN"], "2025-07-01"))
     assert response.status_code == 403
     assert response.get_json() == {"error": "申込書を登録できるのはジェトロ担当者のみです。"}
     receipt_b = open_task(staff2, two_cases["b"]["id"], "receipt_confirmation")
@@ -117,7 +117,7 @@ def test_tasks_outside_a_users_lane_are_hidden_404_not_403(app, api_as, users, t
         assert (response.status_code, response.get_json()) == (404, {"error": TASK_NOT_FOUND})
 
     # A case registered under the applicant's company name is their company's case: a staff task there is hidden.
-    own = register(api_as("staff"), "FY2025", ["TH"], "2025-07-03", company_name="株式会社サンプル精機")
+    own = register(api_as("staff"), "FY2025", ["TH"], "2025-07-01", company_name="株式会社サンプル精機")
     applicant = api_as("applicant")
     assert applicant.get(f"/cases/{own['id']}").status_code == 200
     receipt = open_task(api_as("staff"), own["id"], "receipt_confirmation")
@@ -231,7 +231,7 @@ def test_a_page_number_that_is_not_a_positive_integer_answers_422(app, api_as):
     staff = api_as("staff")
     for name, value in (("page", "abc"), ("page", "0"), ("per_page", "many"), ("per_page", "-5")):
         response = staff.get("/tasks", **{name: value})
-        message = f"{name} は1以上の整数で指定してください。"
+        message = f"{name} は1以上2147483647以下の整数で指定してください。"
         assert (response.status_code, response.get_json()) == (422, {"error": message, "errors": {name: [message]}})
     assert staff.get("/tasks", per_page="500").get_json()["per_page"] == 200  # capped, not refused
 

@@ -103,7 +103,7 @@ def test_the_last_place_is_taken_the_next_adoption_refused_and_intake_closes(app
     assert open_task(staff, second["id"], "adoption_decision")["id"] == second_task["id"]  # still to be decided
 
     closed = f"{FY2025_NAME}は予定採択件数（15件）に達したため、お申し込みを締め切りました。"
-    late = staff.post("/applications", json=application("FY2025", ["VN"], "2025-07-02"))
+    late = staff.post("/applications", json=application("FY2025", ["VN"], "2025-07-01"))
     assert late.status_code == 409 and late.get_json() == {"error": closed}
     edition = fy2025(staff)
     assert (edition["intake_open"], edition["intake_closed_reason"], edition["adopted"]) == (False, closed, 15)
@@ -111,8 +111,8 @@ def test_the_last_place_is_taken_the_next_adoption_refused_and_intake_closes(app
 
 def test_a_later_case_cannot_be_adopted_while_an_earlier_one_awaits_its_decision(app, api_as):
     staff = api_as("staff")
-    earlier = register(staff, "FY2025", ["CN"], "2025-07-01")
-    later = register(staff, "FY2025", ["VN"], "2025-07-02", company_name="株式会社あと")
+    earlier = register(staff, "FY2025", ["CN"], "2025-06-30")
+    later = register(staff, "FY2025", ["VN"], "2025-07-01", company_name="株式会社あと")
     later_task = at_adoption(staff, later["id"])
     first_come = f"申込順に採否を決定します。先に受領した案件 {earlier['number']} の採否を決定してください。"
 

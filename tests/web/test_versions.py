@@ -30,7 +30,7 @@ def test_running_cases_keep_their_version_and_new_cases_take_the_newest(app, api
     result = _deploy(app, tmp_path, files)
     assert result.exit_code == 0 and "deployed: trade_secret_support v2" in result.output
 
-    second = register(staff, "FY2025", ["TH"], "2025-07-02")
+    second = register(staff, "FY2025", ["TH"], "2025-07-01")
     for case in (first, second):
         task = open_task(staff, case["id"], "receipt_confirmation")
         assert complete(staff, task["id"], {"sealed_pdf_confirmed": True}).status_code == 200

@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 
 from werkzeug.datastructures import FileStorage
-from werkzeug.utils import secure_filename
 
-from forms.uploads import CONTENT_TYPES, extension
+from forms.uploads import CONTENT_TYPES, extension, stored_filename
 
 from ..extensions import db
 from ..models import Attachment, Case, User
@@ -38,7 +37,7 @@ def store_upload(case: Case, field: str, upload: FileStorage, actor: User | None
     attachment = Attachment(
         case_id=case.id,
         kind=UPLOAD_KINDS.get(field, field),
-        filename=secure_filename(filename) or filename,
+        filename=stored_filename(filename),
         content_type=decided_type(filename, data),
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),

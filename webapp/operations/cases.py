@@ -61,10 +61,14 @@ def intake_closed_reason(edition: Edition) -> str | None:
     return None
 
 
-def register_application(actor: User, data: dict[str, Any], uploads: dict) -> Case:
-    """Registers a received application and starts its process; one transaction."""
+def require_registrar(actor: User) -> None:
     if not can_register_application(actor):
         raise Forbidden(_("申込書を登録できるのはジェトロ担当者のみです。"))
+
+
+def register_application(actor: User, data: dict[str, Any], uploads: dict) -> Case:
+    """Registers a received application and starts its process; one transaction."""
+    require_registrar(actor)
     edition = get_edition(data["edition"])
     if edition is None:
         raise Invalid(_("年度を選択してください。"), {"edition": [_("年度を選択してください。")]})

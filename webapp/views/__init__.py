@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Flask, redirect, url_for
+from flask import Flask, redirect, request, url_for
 from flask_login import current_user, login_required
 
+from .. import converters
 from ..models import Role
 
 
 def init_app(app: Flask) -> None:
     from . import context, nav
 
+    converters.init_app(app)  # before the blueprints below add their `<int:…>` rules
+    app.before_request(_refuse_unstorable_input)
     context.init_app(app)
     nav.init_app(app)
     # Each area registers its blueprint here.
@@ -33,3 +36,12 @@ def init_app(app: Flask) -> None:
         if current_user.role == Role.DESIGNER:
             return redirect(url_for("process.index"))
         return redirect(url_for("inbox.index"))
+
+
+def _refuse_unstorable_input() -> None:
+    """Pages: NUL or a lone surrogate in a query string or a post (which no database stores) answers 422 naming
+    the field, before any view runs. The API checks its own input (api_input), after the token."""
+    if request.blueprint == "api" or request.routing_exception is not None:
+        return
+    converters.refuse_unstorable_items(request.args)
+    converters.refuse_unstorable_items(request.form)

@@ -29,7 +29,11 @@ def init_app(app: Flask) -> None:
         extensions.db.session.rollback()
         return render_template("error.html", status=exc.status, message=exc.message), exc.status
 
-    for status, message in ((403, _l("このページを見る権限がありません。")), (404, _l("ページが見つかりません。"))):
+    for status, message in (
+        (403, _l("このページを見る権限がありません。")),
+        (404, _l("ページが見つかりません。")),
+        (405, _l("このURLではこのメソッドを使えません。")),
+    ):
         app.register_error_handler(status, _page_error(status, message))
 
 

@@ -25,6 +25,7 @@ from wtforms.validators import DataRequired, Length
 from forms.choices import localized
 from workflows.editions import get_edition, load_editions
 
+from ..converters import parse_id
 from ..extensions import db
 from ..models import HumanTask, Role, SavedFilter, User, utcnow
 from ..operations import tasks as task_ops
@@ -63,12 +64,15 @@ SORT_LABELS = {
 FILTER_KEYS = ("tab", "stage", "country", "edition", "due", "q", "sort")
 
 
+NAME_LENGTH = SavedFilter.name.type.length
+
+
 class SavedFilterForm(FlaskForm):
     name = StringField(
         _l("条件の名前"),
         [
             DataRequired(_l("条件の名前を入力してください。")),
-            Length(max=100, message=_l("名前は100文字以内にしてください。")),
+            Length(max=NAME_LENGTH, message=_l("名前は%(max)d文字以内にしてください。", max=NAME_LENGTH)),
         ],
     )
     shared = BooleanField(_l("他の担当者と共有する"))
@@ -202,7 +206,7 @@ def country_options() -> dict[str, Any]:
 
 
 def _page_number(value: str | None) -> int:
-    return int(value) if value and value.isdigit() and int(value) > 0 else 1
+    return parse_id(value) or 1
 
 
 @bp.get("/")
@@ -259,7 +263,7 @@ def _task_ids() -> list[int]:
     """The row button pressed (task_id), else the ticked rows (task_ids)."""
     single = request.form.get("task_id", "")
     values = [single] if single else request.form.getlist("task_ids")
-    return list(dict.fromkeys(int(v) for v in values if v.isdigit()))
+    return list(dict.fromkeys(i for i in map(parse_id, values) if i is not None))
 
 
 def _run_each(ids: list[int], action: Any) -> int:
@@ -309,7 +313,8 @@ def reassign():  # type: ignore[no-untyped-def]
         if _run_each(ids, lambda task_id: task_ops.unclaim(user, task_id)):
             flash(_("担当を外しました。"), "success")
         return _back()
-    assignee = db.session.get(User, int(chosen)) if chosen.isdigit() else None
+    assignee_id = parse_id(chosen)
+    assignee = db.session.get(User, assignee_id) if assignee_id else None
     if assignee is None or not assignee.active:
         flash(_("担当者が見つかりません。一覧から選び直してください。"), "error")
         return _back()
