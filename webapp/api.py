@@ -86,7 +86,9 @@ def list_tasks():  # type: ignore[no-untyped-def]
     page = query_int(request.args, "page", 1)
     per_page = min(query_int(request.args, "per_page", 50), 200)
     query, total = inbox_query(_user(), task_list_args(request.args), page=page, per_page=per_page)
-    return jsonify(total=total, page=page, per_page=per_page, tasks=[task_json(t) for t in query])
+    return jsonify(
+        total=total, total_capped=total.capped, page=page, per_page=per_page, tasks=[task_json(t) for t in query]
+    )
 
 
 @api.get("/tasks/<int:task_id>")

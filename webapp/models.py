@@ -285,6 +285,12 @@ class HumanTask(Model):
         Index("ix_human_task_due", "status", "due_at", "id"),
         Index("ix_human_task_queue", "status", "role", "country", "due_at", "id"),  # experts' inboxes
         Index("ix_human_task_assignee", "status", "assignee_id"),
+        # A role's queue in due order with the country read from the index (an expert's several countries),
+        # and the inbox's capped counts per filter option.
+        Index("ix_human_task_role_due", "status", "role", "due_at", "id", "country", "assignee_id"),
+        Index("ix_human_task_stage", "status", "stage"),
+        Index("ix_human_task_country", "status", "country"),
+        Index("ix_human_task_edition", "status", "edition"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import selectinload
 
 from workflows.editions import Edition, get_edition
@@ -67,11 +67,69 @@ def inbox_filters(user: User, args: Mapping[str, str]) -> list[Any]:
     return clauses
 
 
+# Counts stop here (or at the end of the page asked for, when that is further): counting every one of 100,000
+# open tasks on each request costs more than the page itself; "1000+" is as useful as the exact number.
+COUNT_LIMIT = 1_000
+_MAX_LIMIT = 2**62  # SQLite's LIMIT is a signed 64-bit integer
+
+
+class Count(int):
+    """A count of rows that stopped after `limit + 1`: exact unless `capped`, in which case there are more than
+    `limit` rows and the int is `limit + 1` (so paging by it always finds the next page). Prints as "1000+"."""
+
+    capped: bool
+
+    def __new__(cls, value: int, capped: bool = False) -> Count:
+        count = super().__new__(cls, value)
+        count.capped = capped
+        return count
+
+    @classmethod
+    def of(cls, counted: int, limit: int) -> Count:
+        return cls(counted, counted > limit)
+
+    @property
+    def at_least(self) -> int:
+        """The number shown: exact, or the limit that was passed."""
+        return int(self) - 1 if self.capped else int(self)
+
+    def __str__(self) -> str:
+        return f"{self.at_least}+" if self.capped else str(int(self))
+
+
+def count_limit(page: int, per_page: int) -> int:
+    return min(max(COUNT_LIMIT, page * per_page), _MAX_LIMIT)
+
+
+def capped_count_query(clauses: list[Any], limit: int) -> Any:
+    """SELECT count(*) over at most limit + 1 matching rows: its cost stops growing at the limit."""
+    rows = select(literal_column("1")).select_from(HumanTask).where(*clauses).limit(limit + 1).subquery()
+    return select(func.count()).select_from(rows)
+
+
+def count_tasks(clauses: list[Any], limit: int = COUNT_LIMIT) -> Count:
+    return Count.of(db.session.scalar(capped_count_query(clauses, limit)) or 0, limit)
+
+
+def count_tasks_many(
+    named: Mapping[str, list[Any]], limit: int = COUNT_LIMIT, limits: Mapping[str, int] | None = None
+) -> dict[str, Count]:
+    """Several capped counts in one statement (one scalar subquery each); `limits` overrides `limit` by name."""
+    if not named:
+        return {}
+    keys = list(named)
+    each = {key: (limits or {}).get(key, limit) for key in keys}
+    columns = [capped_count_query(named[key], each[key]).scalar_subquery().label(f"c{i}") for i, key in enumerate(keys)]
+    row = db.session.execute(select(*columns)).one()
+    return {key: Count.of(int(value or 0), each[key]) for key, value in zip(keys, row, strict=True)}
+
+
 def inbox_query(
     user: User, args: Mapping[str, str], *, page: int = 1, per_page: int = 50
-) -> tuple[list[HumanTask], int]:
+) -> tuple[list[HumanTask], Count]:
+    """One page of the inbox and the (capped, see Count) number of matching tasks."""
     clauses = inbox_filters(user, args)
-    total = db.session.scalar(select(func.count(HumanTask.id)).where(*clauses)) or 0
+    total = count_tasks(clauses, count_limit(page, per_page))
     order = SORTS.get(args.get("sort", "due"), SORTS["due"])
     rows = db.session.scalars(
         select(HumanTask)

@@ -25,6 +25,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_FORMAT
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
@@ -131,6 +132,16 @@ class UserTaskInfo:
 
 
 @dataclass(frozen=True)
+class ReadyChanges:
+    """The ready user tasks now, and how they differ from those of the stored state."""
+
+    ready: list[UserTaskInfo]
+    new: list[UserTaskInfo]  # ready now, not before
+    completed: list[str]  # ids completed through Instance.complete
+    gone: list[str]  # ids ready before, no longer ready, not completed here (e.g. a timer cancelled them)
+
+
+@dataclass(frozen=True)
 class ThrownMessage:
     name: str
     payload: Any
@@ -153,8 +164,28 @@ def _register_types(serializer: BpmnWorkflowSerializer) -> None:
     registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
 
 
-_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+class _StateConverter(BpmnWorkflowConverter):
+    """BpmnWorkflowConverter without the specs: they are stored once per version (Definition.spec_json), so
+    an instance's dump does not convert them only to throw them away. Restoring is SpiffWorkflow's own
+    from_dict, given the version's spec objects."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+
+_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure({**SPIFF_CONFIG, BpmnWorkflow: _StateConverter}))
 _register_types(_serializer)
+
+
+def plain_serializer() -> BpmnWorkflowSerializer:
+    """SpiffWorkflow's serializer as configured out of the box (serialize_json embeds the spec), with the same
+    data types registered; the benchmark's floor uses it."""
+    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+    _register_types(serializer)
+    return serializer
 
 
 class DiagramEnvironment(BasePythonScriptEngineEnvironment):
@@ -459,6 +490,10 @@ class Instance:
         self.definition = definition
         self.workflow = workflow
         workflow.script_engine = _script_engine
+        # The ready user tasks as last stored (none for a new instance) and those completed since: what the
+        # application's task rows were made from, so the change is known without reading them back.
+        self._stored_ready: frozenset[str] = frozenset()
+        self._completed_since: set[str] = set()
 
     @classmethod
     def start(cls, definition: Definition, data: Mapping[str, Any]) -> tuple[Instance, list[ThrownMessage]]:
@@ -475,10 +510,12 @@ class Instance:
         state["spec"] = definition.spec  # spec objects are shared per version, not stored per instance
         state["subprocess_specs"] = definition.subprocess_specs
         workflow = _serializer.from_dict(state)
-        return cls(definition, workflow)
+        instance = cls(definition, workflow)
+        instance._stored_ready = frozenset(instance._ready_ids())
+        return instance
 
     def dump(self) -> str:
-        """The instance state as JSON, without the spec (stored once per version).
+        """The instance state as JSON, without the spec (stored once per version; never converted here).
 
         Mirrors BpmnWorkflowSerializer.serialize_json (private attributes; SpiffWorkflow is pinned
         exactly) so that dates and Decimals in task data go through the registered converters.
@@ -486,12 +523,31 @@ class Instance:
         registry = _serializer.registry
         registry._encoder_mode = True
         try:
-            state = _serializer.to_dict(self.workflow)
-            state.pop("spec", None)
-            state.pop("subprocess_specs", None)
-            return json.dumps(state, cls=_serializer._encoder_cls)
+            return json.dumps(_serializer.to_dict(self.workflow), cls=_serializer._encoder_cls)
         finally:
             registry._encoder_mode = False
+
+    def ready_changes(self) -> ReadyChanges:
+        """What changed in the ready user tasks since the state was restored (or last marked stored), derived
+        in memory from before and after the steps."""
+        ready = self.ready_user_tasks()
+        now = {t.id for t in ready}
+        return ReadyChanges(
+            ready=ready,
+            new=[t for t in ready if t.id not in self._stored_ready],
+            completed=sorted(self._completed_since),
+            gone=[i for i in sorted(self._stored_ready) if i not in now and i not in self._completed_since],
+        )
+
+    def mark_stored(self, changes: ReadyChanges | None = None) -> None:
+        """The state as it is now has been stored, with task rows for its ready user tasks (`changes`: the
+        ready_changes() taken since the last step, to save walking the tasks again)."""
+        ids = [t.id for t in changes.ready] if changes is not None else self._ready_ids()
+        self._stored_ready = frozenset(ids)
+        self._completed_since.clear()
+
+    def _ready_ids(self) -> list[str]:
+        return [str(t.id) for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)]
 
     # -- reading
 
@@ -564,6 +620,7 @@ class Instance:
         task = self._ready_task(task_id)
         task.set_data(**dict(data))
         self._guard(task.run)
+        self._completed_since.add(str(task.id))
         return self._run()
 
     def fire_due_timers(self) -> list[ThrownMessage]:

@@ -25,7 +25,7 @@ from webapp.extensions import db
 from webapp.models import Case, CaseCountry, Company, HumanTask, ProcessInstance, User
 from webapp.operations import cases
 from webapp.operations.process import TASK_DUE_DAYS, latest_version
-from webapp.queries import inbox_filters, inbox_query
+from webapp.queries import count_limit, count_tasks, inbox_filters, inbox_query
 from workflows.editions import get_edition
 from workflows.engine import SERIALIZER_VERSION
 
@@ -130,8 +130,8 @@ def _rows(offset: int, count: int, first: dict[Any, int], version_id: int, staff
 @dataclass
 class InboxTimes:
     query: Stats  # inbox_query: the count and the first page
-    count: Stats  # its count(*) alone
-    total: int
+    count: Stats  # its (capped) count alone
+    total_label: str  # the count as the inbox shows it ("1000+" when capped)
 
 
 def time_inbox_query(app: Flask, username: str, reps: int) -> InboxTimes:
@@ -147,10 +147,10 @@ def time_inbox_query(app: Flask, username: str, reps: int) -> InboxTimes:
             state["total"] = inbox_query(state["user"], {}, page=1, per_page=50)[1]
 
         def count() -> None:
-            db.session.scalar(select(func.count(HumanTask.id)).where(*inbox_filters(state["user"], {})))
+            count_tasks(inbox_filters(state["user"], {}), count_limit(1, 50))
 
-        times = InboxTimes(repeat(query, reps, between=fresh), repeat(count, reps, between=fresh), 0)
-        times.total = int(state["total"])
+        times = InboxTimes(repeat(query, reps, between=fresh), repeat(count, reps, between=fresh), "")
+        times.total_label = f"{state['total']}"
         db.session.remove()
     return times
 

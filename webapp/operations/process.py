@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, Engine, Table, bindparam, insert, inspect, select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from forms import FORM_CLASSES
 from workflows.editions import Edition, get_edition
@@ -35,6 +38,9 @@ from .errors import Conflict, Invalid
 
 MAIN_PROCESS = "trade_secret_support"
 _definitions: dict[str, Definition] = {}
+# Per database (engine): process_version.id -> source hash, so restoring an instance needs no version row.
+# A version row never changes once deployed; ids are only remembered once read back from a stored instance.
+_version_hashes: weakref.WeakKeyDictionary[Engine, dict[int, str]] = weakref.WeakKeyDictionary()
 
 # Days a task may stay open before it is overdue; service stages run to the support-period end.
 TASK_DUE_DAYS = {"receipt": 3, "hearing": 14, "adoption": 7, "briefing": 21, "plan": 14, "publicity": 30}
@@ -153,7 +159,36 @@ def save_started(case: Case, version: ProcessVersion, instance: Instance) -> Pro
 
 
 def restore(row: ProcessInstance) -> Instance:
-    return Instance.restore(definition_for(row.process_version), row.state_json)
+    """The row's instance; the definition is found by the row's version id (no version row is read)."""
+    hashes = _version_hashes.setdefault(db.engine, {})
+    definition = _definitions.get(hashes.get(row.process_version_id, ""))
+    if definition is None:
+        version = row.process_version
+        definition = definition_for(version)
+        hashes[version.id] = version.source_hash
+    return Instance.restore(definition, row.state_json)
+
+
+def _param(column: Any) -> Any:
+    return bindparam(f"p_{column.name}", type_=column.type)
+
+
+# The statements a save writes, built once (Core: no unit of work; their cache keys are computed once).
+_instances, _tasks, _cases = (cast(Table, m.__table__) for m in (ProcessInstance, HumanTask, Case))
+_SAVED_COLUMNS = ("state_json", "lock_version", "status", "next_timer_due", "updated_at")
+_SAVE_INSTANCE = (
+    update(_instances)
+    .where(_instances.c.id == bindparam("row_id"), _instances.c.lock_version == bindparam("seen_version"))
+    .values({name: _param(_instances.c[name]) for name in _SAVED_COLUMNS})
+)
+_CANCEL_TASKS = (
+    update(_tasks)
+    .where(_tasks.c.instance_id == bindparam("row_id"), _tasks.c.engine_task_id.in_(bindparam("gone", expanding=True)))
+    .where(_tasks.c.status == TaskStatus.OPEN.value)
+    .values(status=TaskStatus.CANCELLED.value)
+)
+_INSERT_TASK = insert(_tasks)
+_SET_STAGE = update(_cases).where(_cases.c.id == bindparam("case_id")).values(stage=bindparam("stage"))
 
 
 def save_instance(row: ProcessInstance, instance: Instance) -> None:
@@ -165,12 +200,8 @@ def save_instance(row: ProcessInstance, instance: Instance) -> None:
         "next_timer_due": instance.next_timer_due(),
         "updated_at": utcnow(),
     }
-    result = db.session.execute(
-        update(ProcessInstance)
-        .where(ProcessInstance.id == row.id, ProcessInstance.lock_version == row.lock_version)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    params = {f"p_{name}": value for name, value in values.items()}
+    result = db.session.execute(_SAVE_INSTANCE, {"row_id": row.id, "seen_version": row.lock_version, **params})
     if cast(CursorResult, result).rowcount != 1:
         raise Conflict(_("この案件は他の人が同時に更新しました。画面を再読み込みしてからやり直してください。"))
     for key, value in values.items():  # the row now holds what was written; no reload needed
@@ -179,40 +210,69 @@ def save_instance(row: ProcessInstance, instance: Instance) -> None:
 
 
 def sync_human_tasks(row: ProcessInstance, instance: Instance) -> None:
-    """Makes the open human_task rows equal to the engine's ready user tasks."""
-    case = row.case
-    edition = get_edition(case.edition)
-    ready_tasks = instance.ready_user_tasks()
-    ready = {t.id: t for t in ready_tasks}
-    open_rows = db.session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == row.id, HumanTask.status == TaskStatus.OPEN.value)
-    ).all()
-    for task_row in open_rows:
-        if task_row.engine_task_id not in ready:
-            task_row.status = TaskStatus.CANCELLED.value  # e.g. a timer closed the service period
-        else:
-            ready.pop(task_row.engine_task_id)
-    for info in ready.values():
-        db.session.add(_task_row(row, case, info, edition))
-    db.session.flush()
-    case.stage = _case_stage(case, instance, {t.stage for t in ready_tasks})
+    """Makes the open human_task rows equal to the engine's ready user tasks.
+
+    The change is taken from the instance (ready when restored vs ready now), not by reading the open rows
+    back: the rows were written from the restored state by the save that stored it, and the compare-and-set
+    on lock_version guarantees nobody stored another state since. Rows are written with Core statements."""
+    case = _loaded_case(row)
+    changes = instance.ready_changes()
+    # A completed task's row is closed by the caller (tasks.complete); if it was not, it is cancelled.
+    gone = changes.gone + [i for i in changes.completed if not _known_closed(row.id, i)]
+    if gone:  # e.g. a timer closed the service period
+        db.session.execute(_CANCEL_TASKS, {"row_id": row.id, "gone": gone})
+    if changes.new:
+        edition = get_edition(case.edition)
+        db.session.execute(_INSERT_TASK, [_task_values(row, case, info, edition) for info in changes.new])
+    instance.mark_stored(changes)
+    stage = _case_stage(case, instance, {t.stage for t in changes.ready})
+    if stage != case.stage:
+        db.session.execute(_SET_STAGE, {"case_id": case.id, "stage": stage})
+        set_committed_value(case, "stage", stage)
 
 
-def _task_row(row: ProcessInstance, case: Case, info: UserTaskInfo, edition: Edition | None) -> HumanTask:
-    return HumanTask(
-        instance_id=row.id,
-        case_id=case.id,
-        engine_task_id=info.id,
-        element_id=info.name,
-        title=info.title,
-        form_key=info.form_key,
-        stage=info.stage,
-        role=info.role,
-        country=info.country,
-        edition=case.edition,
-        company_name=case.company.name,
-        due_at=_due_at(info.stage, edition),
-    )
+def _loaded_case(row: ProcessInstance) -> Case:
+    """The instance's case with its company, from the session when loaded, else in one query."""
+    case = db.session.identity_map.get(identity_key(Case, row.case_id))
+    loaded = case is not None and not _unloaded(case, "edition", "stage", "status", "company")
+    if loaded and not _unloaded(case.company, "name"):  # type: ignore[union-attr]
+        return cast(Case, case)
+    query = select(Case).options(joinedload(Case.company)).where(Case.id == row.case_id)
+    return db.session.scalars(query).one()
+
+
+def _unloaded(obj: Any, *attributes: str) -> bool:
+    unloaded = inspect(obj).unloaded
+    return any(name in unloaded for name in attributes)
+
+
+def _known_closed(instance_id: int, engine_task_id: str) -> bool:
+    """The session holds this task's row and the caller has closed it (tasks.complete marks it completed)."""
+    for obj in list(db.session.identity_map.values()):
+        if not isinstance(obj, HumanTask) or _unloaded(obj, "instance_id", "engine_task_id", "status"):
+            continue
+        if obj.instance_id == instance_id and obj.engine_task_id == engine_task_id:
+            return obj.status != TaskStatus.OPEN.value
+    return False
+
+
+def _task_values(row: ProcessInstance, case: Case, info: UserTaskInfo, edition: Edition | None) -> dict[str, Any]:
+    return {
+        "instance_id": row.id,
+        "case_id": case.id,
+        "engine_task_id": info.id,
+        "element_id": info.name,
+        "title": info.title,
+        "form_key": info.form_key,
+        "stage": info.stage,
+        "role": info.role,
+        "country": info.country,
+        "edition": case.edition,
+        "company_name": case.company.name,
+        "status": TaskStatus.OPEN.value,
+        "due_at": _due_at(info.stage, edition),
+        "created_at": utcnow(),
+    }
 
 
 def _due_at(stage: str, edition: Edition | None) -> datetime | None:

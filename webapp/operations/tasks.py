@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from flask_babel import gettext as _
 from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import MultiDict
 
@@ -27,9 +28,15 @@ from .notifications import dispatch
 from .process import restore, save_instance
 from .publicity import save_case_study
 
+# What every task operation reads next (permissions, form context, inbox rows): loaded with the task, in one query.
+_TASK_WITH_CASE = (
+    joinedload(HumanTask.case).joinedload(Case.company),
+    joinedload(HumanTask.case).joinedload(Case.countries),
+)
+
 
 def get_task(user: User, task_id: int) -> HumanTask:
-    task = db.session.get(HumanTask, task_id)
+    task = db.session.get(HumanTask, task_id, options=_TASK_WITH_CASE)
     if task is None or not can_view_case(user, task.case) or not _may_see_task(user, task):
         raise NotFound(_("タスクが見つかりません。"))
     return task

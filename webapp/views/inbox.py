@@ -17,7 +17,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import and_, case, func, select
+from markupsafe import Markup
+from sqlalchemy import case, select
 from sqlalchemy.orm import contains_eager, joinedload
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length
@@ -27,6 +28,7 @@ from workflows.editions import get_edition, load_editions
 
 from ..converters import parse_id
 from ..extensions import db
+from ..labels import ROLE_LABELS, STAGE_LABELS
 from ..models import HumanTask, Role, SavedFilter, User, utcnow
 from ..operations import tasks as task_ops
 from ..operations.errors import Conflict, Invalid, OperationError
@@ -39,7 +41,7 @@ from ..permissions import (
     can_use_inbox,
     saved_filters_clause,
 )
-from ..queries import NEAR_DUE, SORTS, due_state, inbox_filters
+from ..queries import COUNT_LIMIT, NEAR_DUE, SORTS, Count, count_limit, count_tasks_many, due_state, inbox_filters
 from .cases import country_label
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
@@ -122,35 +124,61 @@ def _clauses(user: User, filters: Mapping[str, str], tab: str | None, *, without
     return clauses
 
 
-def tab_counts(user: User, filters: Mapping[str, str]) -> dict[str, int]:
-    unclaimed = and_(HumanTask.assignee_id.is_(None), actionable_tasks_clause(user))
-    row = db.session.execute(
-        select(
-            func.count(HumanTask.id),
-            func.coalesce(func.sum(case((HumanTask.assignee_id == user.id, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((unclaimed, 1), else_=0)), 0),
-        ).where(*_clauses(user, filters, None))
-    ).one()
-    return {"all": int(row[0]), "mine": int(row[1]), "unclaimed": int(row[2])}
+# Counts are capped (queries.Count: exact up to COUNT_LIMIT, then "1000+"), all in one statement; each capped
+# count reads at most COUNT_LIMIT + 1 rows through an index (human_task's status + stage/country/edition/due).
 
 
-def facet_counts(user: User, filters: Mapping[str, str], tab: str) -> dict[str, dict[str, int]]:
-    """Tasks per option of each filter, given the other filters (one GROUP BY per facet)."""
-    counts: dict[str, dict[str, int]] = {}
-    for name, column in FACETS.items():
-        rows = db.session.execute(
-            select(column, func.count(HumanTask.id)).where(*_clauses(user, filters, tab, without=name)).group_by(column)
-        ).all()
-        counts[name] = {value: total for value, total in rows if value is not None}
+def _tab_count_clauses(user: User, filters: Mapping[str, str]) -> dict[str, list[Any]]:
+    clauses = _clauses(user, filters, None)
+    return {
+        "all": clauses,
+        "mine": [*clauses, HumanTask.assignee_id == user.id],
+        "unclaimed": [*clauses, HumanTask.assignee_id.is_(None), actionable_tasks_clause(user)],
+    }
+
+
+def _facet_options() -> dict[str, list[str]]:
+    """The options the filter lists offer (and count)."""
+    return {"stage": list(STAGE_ORDER), "country": list(country_options()), "edition": sorted(load_editions())}
+
+
+def _facet_count_clauses(user: User, filters: Mapping[str, str], tab: str) -> dict[tuple[str, str], list[Any]]:
+    named: dict[tuple[str, str], list[Any]] = {}
+    for name, options in _facet_options().items():
+        clauses = _clauses(user, filters, tab, without=name)
+        for option in options:
+            named[(name, option)] = [*clauses, FACETS[name] == option]
     now = utcnow()
-    overdue, soon = db.session.execute(
-        select(
-            func.coalesce(func.sum(case((HumanTask.due_at < now, 1), else_=0)), 0),
-            func.coalesce(func.sum(case((HumanTask.due_at.between(now, now + NEAR_DUE), 1), else_=0)), 0),
-        ).where(*_clauses(user, filters, tab, without="due"))
-    ).one()
-    counts["due"] = {"overdue": int(overdue), "soon": int(soon)}
-    return counts
+    clauses = _clauses(user, filters, tab, without="due")
+    named[("due", "overdue")] = [*clauses, HumanTask.due_at < now]
+    named[("due", "soon")] = [*clauses, HumanTask.due_at.between(now, now + NEAR_DUE)]
+    return named
+
+
+def inbox_counts(
+    user: User, filters: Mapping[str, str], tab: str, page: int = 1
+) -> tuple[dict[str, Count], dict[str, dict[str, Count]]]:
+    """The tab counts and, per filter, the tasks per option given the other filters: capped counts in one
+    statement. The open tab counts at least to the end of `page`, so its pages are known up to there."""
+    tabs = _tab_count_clauses(user, filters)
+    facets = _facet_count_clauses(user, filters, tab)
+    named = {f"tab:{key}": clauses for key, clauses in tabs.items()}
+    named.update({f"{name}:{option}": clauses for (name, option), clauses in facets.items()})
+    limits = {f"tab:{tab}": count_limit(page, PER_PAGE)}
+    counts = count_tasks_many(named, COUNT_LIMIT, limits)
+    facet_result: dict[str, dict[str, Count]] = {name: {} for name in (*FACETS, "due")}
+    for name, option in facets:
+        facet_result[name][option] = counts[f"{name}:{option}"]
+    return {key: counts[f"tab:{key}"] for key in tabs}, facet_result
+
+
+def tab_counts(user: User, filters: Mapping[str, str]) -> dict[str, Count]:
+    return inbox_counts(user, filters, DEFAULT_TAB)[0]
+
+
+def facet_counts(user: User, filters: Mapping[str, str], tab: str) -> dict[str, dict[str, Count]]:
+    """Tasks per option of each filter, given the other filters."""
+    return inbox_counts(user, filters, tab)[1]
 
 
 def page_of_tasks(user: User, filters: Mapping[str, str], tab: str, page: int) -> list[HumanTask]:
@@ -191,6 +219,23 @@ def reassign_candidates(tasks: list[HumanTask]) -> dict[int, list[User]]:
 bp.add_app_template_global(country_label, "country_label")
 
 
+def _as_rendered(label: Any) -> Any:
+    """What the template would print for a (lazy) label, resolved once: lazy strings render unescaped."""
+    return Markup(label.__html__()) if hasattr(label, "__html__") else label
+
+
+def row_labels(tasks: list[HumanTask]) -> dict[str, dict[Any, Any]]:
+    """The labels the rows repeat (edition, country, stage, role), translated once per page, not per row."""
+    return {
+        "edition": {t.edition: _as_rendered(edition_label(t.edition)) for t in tasks},
+        "country": {
+            (t.edition, t.country): _as_rendered(country_label(t.edition, t.country)) for t in tasks if t.country
+        },
+        "stage": {t.stage: _as_rendered(STAGE_LABELS.get(t.stage, t.stage)) for t in tasks},
+        "role": {role: _as_rendered(label) for role, label in ROLE_LABELS.items()},
+    }
+
+
 @bp.app_template_global()
 def edition_label(edition_code: str) -> Any:
     """The edition's short name: 2025年度 (FY2025 in English)."""
@@ -214,10 +259,11 @@ def index():  # type: ignore[no-untyped-def]
     user = current_user._get_current_object()
     filters = clean_filters(request.args)
     tab = filters.get("tab", DEFAULT_TAB)
-    counts = tab_counts(user, filters)
-    total = counts[tab]
+    requested = _page_number(request.args.get("page"))
+    counts, facets = inbox_counts(user, filters, tab, requested)
+    total = counts[tab]  # capped: the pages up to the one asked for (and the next) are known
     last_page = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    page = min(_page_number(request.args.get("page")), last_page)
+    page = min(requested, last_page)
     tasks = page_of_tasks(user, filters, tab, page)
     is_lead = can_reassign(user)
     return render_template(
@@ -226,7 +272,7 @@ def index():  # type: ignore[no-untyped-def]
         tab=tab,
         tabs=TABS,
         tab_counts=counts,
-        facets=facet_counts(user, filters, tab),
+        facets=facets,
         stages=STAGE_ORDER,
         countries=country_options(),
         editions=sorted(load_editions(), reverse=True),
@@ -236,6 +282,7 @@ def index():  # type: ignore[no-untyped-def]
         due_states={t.id: due_state(t) for t in tasks},
         actionable={t.id: can_act_on_task(user, t) for t in tasks},
         candidates=reassign_candidates(tasks) if is_lead else {},
+        row_labels=row_labels(tasks),
         is_lead=is_lead,
         total=total,
         page=page,
