@@ -200,10 +200,15 @@ def next_call(rng: random.Random, world: World) -> Call:
                            f"/cases/{world.case_id}/hours"])  # fmt: skip
         return Call("POST", path, rng.choice(["staff", "expert_cn"]), raw=rng.choice(RAW_BODIES))
     form = {k: v for k, v in mutated(rng, form_key).items() if isinstance(v, str | int | float) and v is not True}
-    form = {k: str(v) for k, v in form.items()}
+    # a post carries UTF-8 bytes: a lone surrogate cannot be sent (the client would fail, not the server)
+    form = {_sendable(k): _sendable(str(v)) for k, v in form.items()}
     if rng.random() < 0.3:
         form["sealed_pdf"] = (io.BytesIO(PDF), rng.choice(["a.pdf", "長" * 300 + ".pdf", "\x00.pdf", ".pdf"]))
     return Call("POST", f"/tasks/{task_id}/complete", user, form=form)
+
+
+def _sendable(text: str) -> str:
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 def send(api_as: Any, call: Call) -> Any:
