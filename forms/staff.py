@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 
 from forms.base import TaskForm
 from forms.choices import (
@@ -27,9 +27,10 @@ from forms.fields import (
     MemoField,
     RadioChoiceField,
     TextField,
+    is_blank,
 )
 from forms.uploads import PDF, UploadCheck
-from forms.validators import AtLeast, MustCheck, Required, RequiredIf
+from forms.validators import AtLeast, MustCheck, MustCheckIf, Required, RequiredIf
 
 PDF_HINT = _l("PDF形式、10MB以下")
 
@@ -91,15 +92,32 @@ def _rejected(form: Any) -> bool:
     return form.decision.data == "reject"
 
 
+def _against_recommendation(form: Any) -> bool:
+    """Adopting a case the eligibility table found short of a condition (a person may; they say why)."""
+    return form.decision.data == "adopt" and bool(form.context.task_data.get("ineligible_reasons"))
+
+
 class AdoptionDecisionForm(TaskForm):
+    """The eligibility table recommends; a person decides, and confirms a rejection before it is sent."""
+
     decision = RadioChoiceField(
         _l("採否"), [Required(_l("採択・不採択のどちらかを選択してください"))], choices=select_choices(DECISIONS)
     )
     reason = MemoField(
-        _l("理由"),
-        [RequiredIf(_rejected, _l("不採択の理由を入力してください"))],
-        description=_l("不採択の場合は必須"),
+        _l("理由"), description=_l("不採択の場合、または審査結果が「要件を満たさない」案件を採択する場合は必須")
     )
+    confirm_notice = CheckField(
+        _l("不採択の通知（理由を含む）を企業に送ることを確認しました"),
+        [MustCheckIf(_rejected, _l("不採択の通知を送る前に、内容を確認してチェックしてください"))],
+    )
+
+    def validate_reason(self, field: Any) -> None:  # WTForms calls validate_<field name>
+        if not is_blank(field.data):
+            return
+        if _rejected(self):
+            raise StopValidation(_l("不採択の理由を入力してください"))
+        if _against_recommendation(self):
+            raise StopValidation(_l("要件を満たさない案件を採択する場合は、その理由を入力してください"))
 
 
 class PlanConfirmationForm(TaskForm):

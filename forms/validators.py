@@ -53,6 +53,18 @@ class MustCheck:
             raise StopValidation(self.message)
 
 
+class MustCheckIf:
+    """A confirmation checkbox that has to be ticked while `condition(form)` holds."""
+
+    def __init__(self, condition: Condition, message: Any) -> None:
+        self.condition = condition
+        self.message = message
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if not field.data and self.condition(form):
+            raise StopValidation(self.message)
+
+
 class RequiredIf:
     """Required while `condition(form)` holds; otherwise an empty value ends the checks."""
 

@@ -123,6 +123,13 @@ def reassign_task(task_id: int):  # type: ignore[no-untyped-def]
     return jsonify(task_json(task_ops.reassign(_user(), task_id, assignee)))
 
 
+@api.post("/tasks/<int:task_id>/takeover")
+def take_over_task(task_id: int):  # type: ignore[no-untyped-def]
+    task_ops.get_task(_user(), task_id)  # 404 before the body is looked at
+    reason = json_text(json_body(), "reason") or ""
+    return jsonify(task_json(task_ops.take_over(_user(), task_id, reason)))
+
+
 @api.post("/tasks/<int:task_id>/complete")
 @reads_first
 def complete_task(task_id: int):  # type: ignore[no-untyped-def]

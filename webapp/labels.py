@@ -2,6 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 
+from workflows.editions import Edition
+
 STAGE_LABELS = {
     "receipt": _l("受領確認"),
     "hearing": _l("ヒアリング"),
@@ -34,7 +36,8 @@ INELIGIBLE_REASON_LABELS = {
     "not_willing": _l("営業秘密管理体制の整備に積極的に取り組む意思が確認できません。"),
     "no_publicity_consent": _l("事業終了後の広報（事例紹介など）への協力に同意していません。"),
     "prior_use_before_open_date": _l(
-        "2019年度以降に同地域で20時間以上の利用があるため、受け付けは%(date)sからです（申込書受領日がそれより前です）。"
+        "%(year)d年度以降に同地域で%(hours)s時間以上の利用があるため、受け付けは%(date)sからです"
+        "（申込書受領日がそれより前です）。"
     ),
 }
 
@@ -52,8 +55,17 @@ ROLE_LABELS = {
 }
 
 
-def reason_text(code: str, prior_use_accept_from: str | None = None) -> str:
+def reason_text(code: str, edition: Edition | None) -> str:
+    """The reason in words, with the edition's own figures (its prior-use year, hours and date)."""
     label = INELIGIBLE_REASON_LABELS.get(code)
     if label is None:
         return code
-    return str(label) % {"date": prior_use_accept_from or ""} if "%(date)s" in str(label) else str(label)
+    rule = edition.prior_use if edition else None
+    if code == "prior_use_before_open_date" and rule is not None:
+        hours = f"{rule.threshold_hours.normalize():f}"
+        return str(label) % {
+            "year": rule.since_fiscal_year,
+            "hours": hours,
+            "date": f"{rule.accept_from:%Y年%-m月%-d日}",
+        }
+    return str(label)

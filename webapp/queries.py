@@ -216,7 +216,6 @@ def _hours_country(event: AuditEvent) -> str | None:
 
 def case_detail(user: User, case: Case) -> dict[str, Any]:
     edition = get_edition(case.edition)
-    accept_from = edition.prior_use.accept_from.isoformat() if edition and edition.prior_use else None
     visible = db.session.scalars(
         select(HumanTask).where(HumanTask.case_id == case.id, visible_tasks_clause(user)).order_by(HumanTask.id)
     ).all()
@@ -231,7 +230,7 @@ def case_detail(user: User, case: Case) -> dict[str, Any]:
         "stage_label": str(STAGE_LABELS.get(case.stage, case.stage)),
         "adopted_at": case.adopted_at.isoformat() if case.adopted_at else None,
         "countries": case.country_codes,
-        "ineligible_reasons": [{"code": c, "message": reason_text(c, accept_from)} for c in case.ineligible_reasons],
+        "ineligible_reasons": [{"code": c, "message": reason_text(c, edition)} for c in case.ineligible_reasons],
         "decision_reason": case.decision_reason,
         "tasks": [task_json(t) for t in visible],
         "hours": [

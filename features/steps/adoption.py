@@ -49,7 +49,22 @@ def reject_without_reason(world: World) -> None:
 
 @step(R("ジェトロ担当者として、「{文}」という理由で不採択を決定する"))
 def reject_with_reason(world: World, text: str) -> None:
+    decide(world, {"decision": "reject", "reason": text, "confirm_notice": True})
+
+
+@step(R("ジェトロ担当者として、通知の内容を確かめずに「{文}」という理由で不採択を決定する"))
+def reject_unconfirmed(world: World, text: str) -> None:
     decide(world, {"decision": "reject", "reason": text})
+
+
+@step("ジェトロ担当者として、理由を書かずに採択しようとする")
+def adopt_without_reason(world: World) -> None:
+    decide(world, {"decision": "adopt"})
+
+
+@step(R("ジェトロ担当者として、「{文}」という理由で採択する"))
+def adopt_with_reason(world: World, text: str) -> None:
+    decide(world, {"decision": "adopt", "reason": text})
 
 
 # ---------------------------------------------------------------- first come, first served

@@ -211,9 +211,19 @@ def refused(world: World) -> None:
 def goes_to_adoption_decision(world: World) -> None:
     assert world.response.status_code == 200, f"ヒアリングを完了できません: {shown(world.response)}"
     case = world.refresh()
-    assert case["status"] == "active" and world.open_task("adoption_decision"), (
+    assert case["status"] == "active" and world.open_task("adoption_decision") and not case["ineligible_reasons"], (
         f"規則違反: 申請要件を満たす申込は採否の決定に進むべき。実際: status={case['status']} stage={case['stage']} "
         f"理由={case['ineligible_reasons']}"
+    )
+
+
+@step("案件は要件を満たさないと推奨される")
+def recommended_ineligible(world: World) -> None:
+    assert world.response.status_code == 200, f"ヒアリングを完了できません: {shown(world.response)}"
+    case = world.refresh()
+    assert case["ineligible_reasons"], f"規則違反: 要件を満たさない理由が推奨として示されるべき。実際: {case}"
+    assert case["status"] == "active" and world.open_task("adoption_decision"), (
+        f"規則違反: 審査結果は推奨で、採否は担当者が決めるべき。実際: status={case['status']} stage={case['stage']}"
     )
 
 
@@ -226,6 +236,13 @@ def becomes_ineligible(world: World) -> None:
         f"stage={case['stage']}"
     )
     assert world.open_task("adoption_decision") is None, "要件外の申込に採否の決定のタスクが残っている"
+
+
+@step("案件は採択される")
+def becomes_adopted(world: World) -> None:
+    assert world.response.status_code == 200, f"採択できるべき: {shown(world.response)}"
+    case = world.refresh()
+    assert case["status"] == "active" and world.open_task("forms_submission"), f"採択されるべき。実際: {case}"
 
 
 @step("案件は不採択になる")

@@ -263,13 +263,32 @@ def test_hearing_prefills_from_the_application_and_from_data() -> None:
 
 
 def test_adoption_adopt_without_reason() -> None:
-    assert valid(submit("adoption_decision", {"decision": "adopt"})) == {"decision": "adopt", "reason": ""}
+    assert valid(submit("adoption_decision", {"decision": "adopt"})) == {
+        "decision": "adopt",
+        "reason": "",
+        "confirm_notice": False,
+    }
 
 
-def test_adoption_reject_needs_reason() -> None:
-    assert refused(submit("adoption_decision", {"decision": "reject"}), "reason") == ["不採択の理由を入力してください"]
-    data = valid(submit("adoption_decision", {"decision": "reject", "reason": "採択予定件数に達したため"}))
-    assert data == {"decision": "reject", "reason": "採択予定件数に達したため"}
+REASON_NEEDED = "不採択の理由を入力してください"
+
+
+def test_a_rejection_needs_a_reason_and_the_notice_confirmed() -> None:
+    refused_form = submit("adoption_decision", {"decision": "reject"})
+    assert refused(refused_form, "reason") == [REASON_NEEDED]
+    assert refused(refused_form, "confirm_notice") == ["不採択の通知を送る前に、内容を確認してチェックしてください"]
+    data = valid(
+        submit("adoption_decision", {"decision": "reject", "reason": "採択予定件数に達したため", "confirm_notice": "y"})
+    )
+    assert data == {"decision": "reject", "reason": "採択予定件数に達したため", "confirm_notice": True}
+
+
+def test_adopting_against_an_ineligible_recommendation_needs_a_reason() -> None:
+    context = TaskContext(edition=FY2025, task_data={"ineligible_reasons": ["no_domestic_experience"]})
+    message = "要件を満たさない案件を採択する場合は、その理由を入力してください"
+    assert refused(submit("adoption_decision", {"decision": "adopt"}, context), "reason") == [message]
+    reason = "国内の規程整備を並行して進めることを確認したため"
+    assert valid(submit("adoption_decision", {"decision": "adopt", "reason": reason}, context))["reason"] == reason
 
 
 def test_adoption_needs_a_decision() -> None:

@@ -182,15 +182,18 @@ def test_invalid_input_answers_422_with_a_message_per_field(app, api_as, two_cas
     }
     assert open_task(staff, case_b, "hearing")["id"] == hearing["id"]  # nothing was saved
 
-    response = complete(staff, hearing["id"], dict(HEARING_OK, hearing_date="2025-13-40", prior_use_hours="-1"))
+    response = complete(staff, hearing["id"], dict(HEARING_OK, hearing_date="2025-13-40", method="fax"))
     assert response.status_code == 422
-    assert set(response.get_json()["errors"]) == {"hearing_date", "prior_use_hours"}
-    assert response.get_json()["errors"]["prior_use_hours"] == ["利用時間は0以上の数値で入力してください"]
+    assert set(response.get_json()["errors"]) == {"hearing_date", "method"}
+    assert response.get_json()["errors"]["method"] == ["選択肢の中から選んでください"]
 
     assert complete(staff, hearing["id"], HEARING_OK).status_code == 200
     decision = open_task(staff, case_b, "adoption_decision")
     response = complete(staff, decision["id"], {"decision": "reject"})
-    assert response.get_json()["errors"] == {"reason": ["不採択の理由を入力してください"]}
+    assert response.get_json()["errors"] == {
+        "reason": ["不採択の理由を入力してください"],
+        "confirm_notice": ["不採択の通知を送る前に、内容を確認してチェックしてください"],
+    }
 
 
 def test_an_empty_application_lists_every_missing_field(app, api_as):
@@ -309,7 +312,8 @@ def test_a_task_describes_its_fields(app, api_as, two_cases):
                                       "required": True, "choices": None, "description": ""}  # fmt: skip
     assert fields["method"]["type"] == "select" and fields["method"]["required"] is False
     assert ["phone", "電話"] in fields["method"]["choices"]
-    assert (fields["prior_use_hours"]["type"], fields["willing_to_build"]["type"]) == ("decimal", "boolean")
+    assert fields["publicity_consent"]["type"] == "boolean"
+    assert "prior_use_hours" not in fields and "willing_to_build" not in fields  # not FY2025 conditions
 
     # per-country choices and hints: the training languages and the hour cap of the task's country
     for api, country, language in ((expert_cn, "CN", "zh"), (expert_vn, "VN", "vi")):

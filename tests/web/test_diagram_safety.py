@@ -58,8 +58,8 @@ def versions(app) -> int:
 
 REFUSALS = {
     "escape-in-condition": (
-        ("support_program.bpmn", bpmn((">eligible</bpmn:conditionExpression>", f">{HOSTILE_CONDITION}</bpmn:conditionExpression>"))),
-        ["Flow_Eligible", "属性・メソッド「gi_frame」は使えません"],
+        ("support_program.bpmn", bpmn(('>decision == "adopt"</bpmn:conditionExpression>', f">{HOSTILE_CONDITION}</bpmn:conditionExpression>"))),
+        ["Flow_Adopted", "属性・メソッド「gi_frame」は使えません"],
     ),
     "upper-case-extension": (
         ("evil.BPMN", bpmn((SCRIPT, "import os</bpmn:script>"))),

@@ -127,6 +127,11 @@ def test_rejection_notice_gives_the_ineligible_reasons_in_japanese(app, api_as, 
     no_experience = dict(HEARING_OK, domestic_experience="no", publicity_consent=False)
     assert complete(staff, hearing["id"], no_experience).status_code == 200
     deliver(app)
+    assert smtp.inbox.subjects() == [f"【ジェトロ】申込書受領のお知らせ（{case['number']}）"]  # no notice yet
+    decision = open_task(staff, case["id"], "adoption_decision")
+    rejection = {"decision": "reject", "reason": "要件を満たさないため", "confirm_notice": True}
+    assert complete(staff, decision["id"], rejection).status_code == 200
+    deliver(app)
 
     rejection = smtp.inbox.messages()[-1]
     assert rejection["Subject"] == f"【ジェトロ】審査結果のお知らせ（{case['number']}）"

@@ -152,12 +152,17 @@ def test_prior_use_of_20_hours_is_accepted_from_2021_07_15(
     if eligible:
         assert detail["status"] == "active" and detail["ineligible_reasons"] == []
         assert open_task(staff, case["id"], "adoption_decision")["stage"] == "adoption"
-    else:
-        assert detail["status"] == "ineligible"
+    else:  # a recommendation for the person deciding: the case waits for the decision, nothing is sent
+        assert detail["status"] == "active"
         assert [r["code"] for r in detail["ineligible_reasons"]] == ["prior_use_before_open_date"]
         assert detail["ineligible_reasons"][0]["message"] == (
-            "2019年度以降に同地域で20時間以上の利用があるため、受け付けは2021-07-15からです（申込書受領日がそれより前です）。"
+            "2019年度以降に同地域で20時間以上の利用があるため、受け付けは2021年7月15日からです（申込書受領日がそれより前です）。"
         )
+        decision = open_task(staff, case["id"], "adoption_decision")
+        rejection = {"decision": "reject", "reason": "受付開始日前の申込", "confirm_notice": True}
+        assert complete(staff, decision["id"], rejection).status_code == 200
+        detail = staff.get(f"/cases/{case['id']}").get_json()
+        assert detail["status"] == "ineligible"
         assert [t for t in detail["tasks"] if t["status"] == "open"] == []
 
 

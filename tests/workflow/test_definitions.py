@@ -123,10 +123,13 @@ def test_script_with_dunder_attribute_is_refused(edited_bpmn):
 
 def test_condition_with_dunder_attribute_is_refused(edited_bpmn):
     path = edited_bpmn(
-        (">eligible</bpmn:conditionExpression>", ">eligible and ().__class__ is tuple</bpmn:conditionExpression>"),
+        (
+            '>decision == "adopt"</bpmn:conditionExpression>',
+            '>decision == "adopt" and ().__class__ is tuple</bpmn:conditionExpression>',
+        ),
     )
     error = refused(path)
-    assert error.element == "Flow_Eligible"
+    assert error.element == "Flow_Adopted"
     assert "__class__" in error.message
 
 

@@ -7,7 +7,7 @@ import pytest
 from .support import COUNTRY_STEPS, ELIGIBLE_HEARING
 
 
-def test_ineligible_application_is_rejected_and_ends_at_end_ineligible(start_case):
+def test_an_ineligible_finding_is_a_recommendation_and_a_person_rejects(start_case):
     case = start_case("FY2025", ["CN", "TH"])
     assert case.ready_names() == [("ConfirmReceipt", None)]
 
@@ -16,14 +16,20 @@ def test_ineligible_application_is_rejected_and_ends_at_end_ineligible(start_cas
 
     messages = case.complete("Hearing", {**ELIGIBLE_HEARING, "publicity_consent": False})
 
-    assert [m.name for m in messages] == ["rejection_notice"]
+    # no notice yet: the finding is recorded and the decision waits for a person
+    assert [(m.name, m.payload) for m in messages] == [
+        ("eligibility_assessed", {"ineligible_reasons": ["no_publicity_consent"]})
+    ]
+    assert case.ready_names() == [("DecideAdoption", None)]
+    assert case.task("DecideAdoption").data["eligible"] is False
+
+    messages = case.complete("DecideAdoption", {"decision": "reject", "reason": "広報への協力に同意がないため"})
+    assert [(m.name, m.payload) for m in messages] == [
+        ("rejection_notice", {"ineligible_reasons": ["no_publicity_consent"]})
+    ]
     assert case.instance.completed
-    assert case.ready_names() == []
     done = case.instance.completed_element_ids()
-    assert {"CheckEligibility", "SummarizeEligibility", "SendIneligibleNotice", "EndIneligible"} <= done
-    assert not {"DecideAdoption", "EndRejected", "SendAdoptionNotice", "SubmitForms"} & done
-    assert case.instance.data["ineligible_reasons"] == ["no_publicity_consent"]
-    assert case.instance.data["eligible"] is False
+    assert {"CheckEligibility", "SummarizeEligibility", "RecordEligibility", "DecideAdoption", "EndRejected"} <= done
     assert "adoption_notice" not in case.thrown_names()
 
 
@@ -42,8 +48,8 @@ def test_eligible_but_not_adopted_is_rejected(start_case, decision):
     assert case.instance.completed
     done = case.instance.completed_element_ids()
     assert {"DecideAdoption", "IsAdopted", "SendRejectionNotice", "EndRejected"} <= done
-    assert not {"EndIneligible", "SendAdoptionNotice", "SubmitForms"} & done
-    assert case.thrown_names() == ["receipt_confirmation", "rejection_notice"]
+    assert not {"SendAdoptionNotice", "SubmitForms"} & done
+    assert case.thrown_names() == ["receipt_confirmation", "eligibility_assessed", "rejection_notice"]
 
 
 def test_adopted_case_runs_every_country_to_publicity_and_completes(start_case):
@@ -53,7 +59,7 @@ def test_adopted_case_runs_every_country_to_publicity_and_completes(start_case):
     case.complete("ConfirmReceipt")
     hearing = case.task("Hearing")
     assert (hearing.role, hearing.form_key) == ("staff", "hearing")
-    assert case.complete("Hearing", ELIGIBLE_HEARING) == []
+    assert [m.name for m in case.complete("Hearing", ELIGIBLE_HEARING)] == ["eligibility_assessed"]
 
     messages = case.complete("DecideAdoption", {"decision": "adopt"})
     assert [m.name for m in messages] == ["adoption_notice"]
@@ -100,7 +106,7 @@ def test_adopted_case_runs_every_country_to_publicity_and_completes(start_case):
         {"country": "CN", "closed_reason": "completed"},
         {"country": "TH", "closed_reason": "completed"},
     ]
-    assert case.thrown_names() == ["receipt_confirmation", "adoption_notice"]
+    assert case.thrown_names() == ["receipt_confirmation", "eligibility_assessed", "adoption_notice"]
     assert case.dumps >= 12  # every step above went through a dump/restore
 
 

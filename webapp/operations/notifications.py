@@ -40,8 +40,7 @@ def _email(template: str) -> Callable[[Case, ThrownMessage], None]:
 
 def _reasons(case: Case) -> list[str]:
     edition = get_edition(case.edition)
-    accept_from = edition.prior_use.accept_from.strftime("%Y年%-m月%-d日") if edition and edition.prior_use else None
-    reasons = [reason_text(code, accept_from) for code in case.ineligible_reasons]
+    reasons = [reason_text(code, edition) for code in case.ineligible_reasons]
     return reasons + ([case.decision_reason] if case.decision_reason else [])
 
 
@@ -54,6 +53,13 @@ def _service_closed(case: Case, message: ThrownMessage) -> None:
     record(None, case, "service_closed", after=payload)
 
 
+def _eligibility_assessed(case: Case, message: ThrownMessage) -> None:
+    """The eligibility table's finding: a recommendation shown to whoever decides; nothing is sent."""
+    reasons = (message.payload or {}).get("ineligible_reasons", [])
+    case.ineligible_reasons_json = json.dumps(reasons)
+    record(None, case, "eligibility_assessed", after={"ineligible_reasons": reasons})
+
+
 def _rejected(case: Case, message: ThrownMessage) -> None:
     case.ineligible_reasons_json = json.dumps((message.payload or {}).get("ineligible_reasons", []))
     case.status = CaseStatus.INELIGIBLE.value if case.ineligible_reasons else CaseStatus.REJECTED.value
@@ -63,6 +69,7 @@ def _rejected(case: Case, message: ThrownMessage) -> None:
 HANDLERS: dict[str, Callable[[Case, ThrownMessage], None]] = {
     "receipt_confirmation": _email("receipt_confirmation"),
     "adoption_notice": _email("adoption_notice"),
+    "eligibility_assessed": _eligibility_assessed,
     "rejection_notice": _rejected,
     "forms_reminder": _email("forms_reminder"),
     "service_closed": _service_closed,

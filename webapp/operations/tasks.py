@@ -196,14 +196,18 @@ def complete(user: User, task_id: int, formdata: MultiDict, *, csrf: bool = True
     _require_actor(user, task)
     _require_open(task)
     _require_holder(user, task)
-    form = build_form(task.form_key, context=task_context(task), formdata=formdata, csrf=csrf)
-    if not form.validate():
-        raise Invalid(_("入力内容を確認してください。"), {k: [str(e) for e in v] for k, v in form.errors.items()})
-    data = form.to_task_data()
     row = db.session.get_one(ProcessInstance, task.instance_id)
     seen_version = row.lock_version
     try:
         instance = restore(row)
+        known = instance.task(task.engine_task_id).data  # what the step decides on (the eligibility result, say)
+    except TaskNotReady as exc:
+        raise Conflict(_("このタスクは既に処理されています。画面を再読み込みしてください。")) from exc
+    form = build_form(task.form_key, context=task_context(task, known), formdata=formdata, csrf=csrf)
+    if not form.validate():
+        raise Invalid(_("入力内容を確認してください。"), {k: [str(e) for e in v] for k, v in form.errors.items()})
+    data = form.to_task_data()
+    try:
         messages = instance.complete(task.engine_task_id, data)  # the diagram's scripts run here, unlocked
     except TaskNotReady as exc:
         raise Conflict(_("このタスクは既に処理されています。画面を再読み込みしてください。")) from exc

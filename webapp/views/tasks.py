@@ -23,8 +23,10 @@ from workflows.engine import TaskNotReady
 
 from ..extensions import db, reads_first
 from ..idempotency import form_key
+from ..labels import reason_text
 from ..models import Attachment, HumanTask, ProcessInstance, TaskStatus, User
 from ..operations import tasks as task_ops
+from ..operations.cases import edition_state
 from ..operations.errors import Conflict, Forbidden, Invalid, NotFound
 from ..operations.hours import hours_summary
 from ..operations.process import restore
@@ -91,6 +93,23 @@ def step_details(task: HumanTask) -> StepDetails:
     return StepDetails(text.strip(), info.data)
 
 
+@dataclass(frozen=True)
+class DecisionFacts:
+    """What the adoption decision decides on: the eligibility table's recommendation and the places taken."""
+
+    reasons: list[str]
+    planned: int
+    adopted: int
+
+
+def decision_facts(task: HumanTask, data: dict[str, Any]) -> DecisionFacts | None:
+    edition = get_edition(task.edition)
+    if task.form_key != "adoption_decision" or task.status != TaskStatus.OPEN.value or edition is None:
+        return None
+    reasons = [reason_text(code, edition) for code in data.get("ineligible_reasons") or []]
+    return DecisionFacts(reasons, edition.planned_adoptions, edition_state(edition.code).adopted_count)
+
+
 def case_summary(task: HumanTask) -> dict[str, Any]:
     case = task.case
     documents = db.session.execute(
@@ -129,7 +148,8 @@ def _render(
         instructions=details.instructions,
         on_behalf=acts_on_behalf(user, task),
         may_act=can_act_on_task(user, task),
-        idempotency_key=form_key("task", task.id),  # a second tab or a double submit completes once
+        idempotency_key=form_key("task", task.id),
+        decision=decision_facts(task, details.data),  # a second tab or a double submit completes once
         due=due_state(task),
         **case_summary(task),
     )
