@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import delete, select
 
-from .extensions import db
+from .extensions import db, lock_for_write
 from .models import IdempotentRequest, utcnow
 
 HEADER = "Idempotency-Key"
@@ -87,6 +87,7 @@ def replay_after_race() -> Response | None:
 
 
 def forget_expired() -> int:
+    lock_for_write()  # SQLite: a read transaction cannot turn into a write while another tick writes
     result = db.session.execute(delete(IdempotentRequest).where(IdempotentRequest.created_at < utcnow() - KEEP_FOR))
     return int(result.rowcount)  # type: ignore[attr-defined]
 

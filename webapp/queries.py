@@ -19,7 +19,7 @@ from .converters import parse_id
 from .extensions import db
 from .labels import CLOSED_REASON_LABELS, STAGE_LABELS, reason_text
 from .models import AuditEvent, Case, HumanTask, TaskStatus, User, utcnow
-from .operations.cases import edition_state, intake_closed_reason
+from .operations.cases import adopted_count, intake_closed_reason
 from .operations.errors import NotFound
 from .operations.hours import CountryHours, hours_summary
 from .operations.process import STAGE_ORDER
@@ -259,7 +259,7 @@ def case_detail(user: User, case: Case) -> dict[str, Any]:
 
 
 def edition_summary(edition: Edition) -> dict[str, Any]:
-    state = edition_state(edition.code)
+    adopted = adopted_count(edition.code)
     closed = intake_closed_reason(edition)
     return {
         "code": edition.code,
@@ -277,7 +277,7 @@ def edition_summary(edition: Edition) -> dict[str, Any]:
         ],  # fmt: skip
         "support_period_end": edition.support_period_end.isoformat(),
         "planned_adoptions": edition.planned_adoptions,
-        "adopted": state.adopted_count,
+        "adopted": adopted,
         "announced_on": edition.announced_on.isoformat(),
         "intake_open": closed is None,
         "intake_closed_reason": closed,

@@ -48,3 +48,36 @@ def test_concurrent_double_completion_gives_one_success_and_one_conflict(app, ap
             ("hearing", "completed"),
             ("adoption_decision", "open"),
         ]
+
+
+def test_applications_registered_at_the_same_moment_all_get_their_own_case_number(app, api_as):
+    from .lifecycle import application
+
+    staff = api_as("staff")
+    barrier = threading.Barrier(6)
+    codes: list[int] = []
+
+    def worker(n: int) -> None:
+        body = application("FY2025", ["CN"], "2025-07-01", company_name=f"同時株式会社{n}")
+        barrier.wait()
+        codes.append(staff.post("/applications", json=body).status_code)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert codes == [201] * 6  # nobody is told to send again
+    with app.app_context():
+        from webapp.models import Case
+
+        numbers = sorted(c.number for c in db.session.query(Case))
+        assert numbers == [f"FY2025-{n:04d}" for n in range(1, 7)]
+
+
+def test_reading_the_editions_writes_nothing(app, api_as):
+    from webapp.models import EditionState
+
+    assert api_as("staff").get("/editions").status_code == 200
+    with app.app_context():
+        assert db.session.query(EditionState).count() == 0  # a GET stays a read (no SQLite write lock)

@@ -26,7 +26,7 @@ from ..idempotency import form_key
 from ..labels import reason_text
 from ..models import Attachment, HumanTask, ProcessInstance, TaskStatus, User
 from ..operations import tasks as task_ops
-from ..operations.cases import edition_state
+from ..operations.cases import adopted_count
 from ..operations.errors import Conflict, Forbidden, Invalid, NotFound
 from ..operations.hours import hours_summary
 from ..operations.process import restore
@@ -107,7 +107,7 @@ def decision_facts(task: HumanTask, data: dict[str, Any]) -> DecisionFacts | Non
     if task.form_key != "adoption_decision" or task.status != TaskStatus.OPEN.value or edition is None:
         return None
     reasons = [reason_text(code, edition) for code in data.get("ineligible_reasons") or []]
-    return DecisionFacts(reasons, edition.planned_adoptions, edition_state(edition.code).adopted_count)
+    return DecisionFacts(reasons, edition.planned_adoptions, adopted_count(edition.code))
 
 
 def case_summary(task: HumanTask) -> dict[str, Any]:
