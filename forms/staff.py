@@ -106,6 +106,10 @@ class AdoptionDecisionForm(TaskForm):
     reason = MemoField(
         _l("理由"), description=_l("不採択の場合、または審査結果が「要件を満たさない」案件を採択する場合は必須")
     )
+    beyond_plan_reason = MemoField(
+        _l("予定採択件数を超えて採択する理由（リーダーのみ）"),
+        description=_l("採択件数が予定に達した後も採択する場合に記入します"),
+    )
     confirm_notice = CheckField(
         _l("不採択の通知（理由を含む）を企業に送ることを確認しました"),
         [MustCheckIf(_rejected, _l("不採択の通知を送る前に、内容を確認してチェックしてください"))],

@@ -16,6 +16,7 @@ from features.support import (
     drive,
     edition_label,
     multipart,
+    role_user,
     shown,
     today,
 )
@@ -30,9 +31,9 @@ def hearing_ok(world: World) -> None:
     assert world.response.status_code == 200, shown(world.response)
 
 
-def decide(world: World, payload: dict[str, Any]) -> Any:
+def decide(world: World, payload: dict[str, Any], username: str = "staff") -> Any:
     task = world.require_task("adoption_decision")
-    return world.complete("staff", task["id"], payload)
+    return world.complete(username, task["id"], payload)
 
 
 @step("ジェトロ担当者として、採択を決定する")
@@ -65,6 +66,18 @@ def adopt_without_reason(world: World) -> None:
 @step(R("ジェトロ担当者として、「{文}」という理由で採択する"))
 def adopt_with_reason(world: World, text: str) -> None:
     decide(world, {"decision": "adopt", "reason": text})
+
+
+@step(R("{役割}として、「{文}」という理由で予定を超えて{会社}を採択(?:する|しようとする)"))
+def adopt_beyond_plan(world: World, role: str, text: str, company: str) -> None:
+    world.current = company
+    decide(world, {"decision": "adopt", "beyond_plan_reason": text}, role_user(role))
+
+
+@step(R("案件の履歴に、予定を超えて採択した理由「{文}」が残る"))
+def beyond_plan_in_history(world: World, text: str) -> None:
+    entries = [h for h in world.refresh()["history"] if h["action"] == "adopted_beyond_plan"]
+    assert entries and entries[-1]["detail"] == text, f"規則違反: 予定を超えた採択の理由が履歴に残るべき: {entries}"
 
 
 # ---------------------------------------------------------------- first come, first served

@@ -266,6 +266,7 @@ def test_adoption_adopt_without_reason() -> None:
     assert valid(submit("adoption_decision", {"decision": "adopt"})) == {
         "decision": "adopt",
         "reason": "",
+        "beyond_plan_reason": "",
         "confirm_notice": False,
     }
 
@@ -280,7 +281,12 @@ def test_a_rejection_needs_a_reason_and_the_notice_confirmed() -> None:
     data = valid(
         submit("adoption_decision", {"decision": "reject", "reason": "採択予定件数に達したため", "confirm_notice": "y"})
     )
-    assert data == {"decision": "reject", "reason": "採択予定件数に達したため", "confirm_notice": True}
+    assert data == {
+        "decision": "reject",
+        "reason": "採択予定件数に達したため",
+        "beyond_plan_reason": "",
+        "confirm_notice": True,
+    }
 
 
 def test_adopting_against_an_ineligible_recommendation_needs_a_reason() -> None:

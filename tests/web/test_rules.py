@@ -99,10 +99,12 @@ def test_the_last_place_is_taken_the_next_adoption_refused_and_intake_closes(app
     assert complete(staff, first_task["id"], {"decision": "adopt"}).status_code == 200
     refused = complete(staff, second_task["id"], {"decision": "adopt"})
     assert refused.status_code == 409
-    assert refused.get_json()["error"] == "予定採択件数（15件）に達しているため、これ以上採択できません。"
+    assert refused.get_json()["error"] == (
+        "予定採択件数（15件程度）に達しています。予定を超えて採択する場合は、リーダーが理由を入力してください。"
+    )
     assert open_task(staff, second["id"], "adoption_decision")["id"] == second_task["id"]  # still to be decided
 
-    closed = f"{FY2025_NAME}は予定採択件数（15件）に達したため、お申し込みを締め切りました。"
+    closed = f"{FY2025_NAME}は予定採択件数（15件程度）に達したため、お申し込みを締め切りました。"
     late = staff.post("/applications", json=application("FY2025", ["VN"], "2025-07-01"))
     assert late.status_code == 409 and late.get_json() == {"error": closed}
     edition = fy2025(staff)

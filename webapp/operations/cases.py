@@ -61,7 +61,7 @@ def intake_closed_reason(edition: Edition) -> str | None:
         return _("%(program)sは支援期間が終了しました。", program=edition.name_ja)
     if adopted_count(edition.code) >= edition.planned_adoptions:
         return _(
-            "%(program)sは予定採択件数（%(count)d件）に達したため、お申し込みを締め切りました。",
+            "%(program)sは予定採択件数（%(count)d件程度）に達したため、お申し込みを締め切りました。",
             program=edition.name_ja,
             count=edition.planned_adoptions,
         )

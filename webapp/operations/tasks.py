@@ -218,7 +218,7 @@ def complete(user: User, task_id: int, formdata: MultiDict, *, csrf: bool = True
         raise Conflict(_("このタスクは既に処理されています。画面を再読み込みしてください。"))
     _require_open(task)
     _require_holder(user, task)  # claimed by someone else while the engine ran
-    _before_complete(task, data, form.uploads())
+    _before_complete(user, task, data, form.uploads())
     on_behalf = acts_on_behalf(user, task)
     _mark_completed(task, user)
     save_instance(row, instance)
@@ -253,12 +253,12 @@ def _mark_completed(task: HumanTask, user: User) -> None:
     db.session.expire(task, ["completed_by"])
 
 
-def _before_complete(task: HumanTask, data: dict[str, Any], uploads: dict[str, Any]) -> None:
+def _before_complete(user: User, task: HumanTask, data: dict[str, Any], uploads: dict[str, Any]) -> None:
     """Rules that need the database: the sealed PDF, first come first served, the quota."""
     if task.form_key == "receipt_confirmation" and "sealed_pdf" not in uploads:
         _require_sealed_pdf(task)
     if task.form_key == "adoption_decision" and data.get("decision") == "adopt":
-        _take_adoption_place(task.case)
+        _take_adoption_place(user, task.case, data)
 
 
 def _require_sealed_pdf(task: HumanTask) -> None:
@@ -276,17 +276,12 @@ def _require_sealed_pdf(task: HumanTask) -> None:
 SCREENING_STAGES = ("receipt", "hearing", "adoption")
 
 
-def _take_adoption_place(case: Case) -> None:
+def _take_adoption_place(user: User, case: Case, data: dict[str, Any]) -> None:
     edition = get_edition(case.edition)
     assert edition is not None
     state = edition_state(edition.code, for_update=True)
     if state.adopted_count >= edition.planned_adoptions:
-        raise Conflict(
-            _(
-                "予定採択件数（%(count)d件）に達しているため、これ以上採択できません。",
-                count=edition.planned_adoptions,
-            )
-        )
+        _adopt_beyond_plan(user, case, edition.planned_adoptions, (data.get("beyond_plan_reason") or "").strip())
     earlier = db.session.scalar(
         select(Case.number)
         .join(HumanTask, HumanTask.case_id == Case.id)
@@ -305,6 +300,20 @@ def _take_adoption_place(case: Case) -> None:
         )
     state.adopted_count += 1
     case.adopted_at = utcnow()
+
+
+def _adopt_beyond_plan(user: User, case: Case, planned: int, reason: str) -> None:
+    """「計15件程度を予定」is a plan, not a limit: a lead may adopt beyond it, saying why (kept in the history)."""
+    if not reason:
+        raise Conflict(
+            _(
+                "予定採択件数（%(count)d件程度）に達しています。予定を超えて採択する場合は、リーダーが理由を入力してください。",
+                count=planned,
+            )
+        )
+    if not can_reassign(user):
+        raise Forbidden(_("予定採択件数を超えて採択できるのはジェトロのリーダーのみです。"))
+    record(user, case, "adopted_beyond_plan", detail=reason, after={"planned": planned})
 
 
 def _after_complete(task: HumanTask, data: dict[str, Any]) -> None:

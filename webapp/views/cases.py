@@ -39,6 +39,7 @@ ACTION_LABELS = {
     "task_reassigned": _l("タスクの担当を変更"),
     "task_taken_over": _l("リーダーがタスクを引き継ぎ"),
     "eligibility_assessed": _l("申請要件の審査結果（推奨）を記録"),
+    "adopted_beyond_plan": _l("予定採択件数を超えて採択"),
     "hours_logged": _l("作業時間を記録"),
     "email_queued": _l("メールを送信"),
     "email_skipped": _l("メール送信を省略（宛先なし）"),
