@@ -27,6 +27,7 @@ DOMESTIC_EXPERIENCE = (("yes", _l("あり")), ("partly", _l("一部あり")), ("
 SITE_TYPES = (("subsidiary", _l("現地法人")), ("factory", _l("工場")), ("rep_office", _l("駐在員事務所")))
 APPLICATION_SITE_TYPES = (*SITE_TYPES, ("planned", _l("設立予定")))
 DECISIONS = (("adopt", _l("採択")), ("reject", _l("不採択")))
+HEARING_OUTCOMES = (("held", _l("実施した")), ("not_needed", _l("不要と判断した（理由を記録）")))
 TRAINING_AUDIENCES = (("managers", _l("管理職")), ("employees", _l("従業員")), ("both", _l("管理職・従業員")))
 DESIRED_SERVICES = (("consultation", _l("（A）コンサルテーション")), ("training", _l("（B）研修")))
 SELF_CHECK_ANSWERS = (

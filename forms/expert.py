@@ -74,8 +74,15 @@ class ExpertBriefingForm(TaskForm):
     )
     expert_comment = MemoField(_l("専門家コメント"), description=_l("様式2（専門家コメントシート）の内容"))
     priority_measures = MemoField(_l("優先して導入すべき対策"))
+    japan_side_participants = CheckField(
+        _l("日本企業の管理職・社員も参加する"),
+        description=_l("現地拠点だけでなく、日本企業の管理職・社員も研修・コンサルテーションに参加する場合"),
+    )
 
     def bind_context(self) -> None:
+        edition = self.context.edition
+        if edition is not None and not edition.japan_side_may_join:
+            del self["japan_side_participants"]  # only where the edition's text allows it (FY2025 footnote 1)
         self.consultation_items.choices = select_choices(consultation_choices())
         self.training_topics.choices = select_choices(training_choices())
         self.training_language.choices = select_choices(self._languages(), blank=True)

@@ -14,6 +14,7 @@ from forms.choices import (
     CONTACT_METHODS,
     DECISIONS,
     DOMESTIC_EXPERIENCE,
+    HEARING_OUTCOMES,
     SITE_STATUSES,
     SITE_TYPES,
     localized,
@@ -43,6 +44,10 @@ class ReceiptConfirmationForm(TaskForm):
     note = MemoField(_l("備考"))
 
 
+def _hearing_held(form: Any) -> bool:
+    return "hearing_held" not in form or form.hearing_held.data != "not_needed"
+
+
 class HearingForm(TaskForm):
     # The application already answered these; the hearing confirms them.
     prefill_keys = (
@@ -54,7 +59,13 @@ class HearingForm(TaskForm):
         "publicity_consent",
     )
 
-    hearing_date = DateInputField(_l("ヒアリング実施日"), [Required(_l("ヒアリング実施日を入力してください"))])
+    hearing_held = RadioChoiceField(
+        _l("ヒアリング"), choices=select_choices(HEARING_OUTCOMES), default="held"
+    )  # asked only where the edition lets the hearing be skipped (FY2025's 「適宜」)
+    not_needed_reason = MemoField(_l("ヒアリングを不要とした理由"))
+    hearing_date = DateInputField(
+        _l("ヒアリング実施日"), [RequiredIf(lambda form: _hearing_held(form), _l("ヒアリング実施日を入力してください"))]
+    )
     method = ChoiceField(_l("ヒアリングの方法"), choices=select_choices(CONTACT_METHODS, blank=True))
     site_status = ChoiceField(_l("現地拠点の状況"), choices=select_choices(SITE_STATUSES, blank=True))
     domestic_experience = ChoiceField(
@@ -73,11 +84,19 @@ class HearingForm(TaskForm):
     management_status = MemoField(_l("営業秘密管理体制導入の検討状況"))
     notes = MemoField(_l("メモ"))
 
+    def validate_not_needed_reason(self, field: Any) -> None:  # WTForms calls validate_<field name>
+        if not _hearing_held(self) and is_blank(field.data):
+            raise StopValidation(_l("ヒアリングを不要とした理由を入力してください"))
+
     def bind_context(self) -> None:
         """Only the edition's own conditions are asked, with its own figures."""
         edition = self.context.edition
         if edition is None:
             return
+        if edition.hearing_required:
+            del self["hearing_held"]
+            del self["not_needed_reason"]
+            self.hearing_date.flags.required = True
         if not edition.requires_willingness:
             del self["willing_to_build"]
         if edition.prior_use is None:

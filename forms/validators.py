@@ -73,9 +73,10 @@ class RequiredIf:
         self.message = message
 
     def __call__(self, form: Any, field: Any) -> None:
-        if not is_blank(field.data):
+        if not _missing(field):  # given (an unparsable value is left to the field's own message)
             return
         if self.condition(form):
+            field.errors[:] = []
             raise StopValidation(self.message)
         raise StopValidation()
 

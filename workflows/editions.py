@@ -52,6 +52,11 @@ class Edition:
     may_be_postponed: bool
     countries: tuple[Country, ...]
     prior_use: PriorUseRule | None = None
+    # How the hearing happens (the receipt email says it): FY2021 「お電話等にて」, FY2025 「適宜、」
+    hearing_manner_ja: str = "お電話等にて"
+    hearing_required: bool = True  # FY2025's 「適宜」: a hearing may be recorded as not needed, with a reason
+    original_by_post: bool = False  # FY2021: the signed original is also posted (「申請書原本の郵送先…」)
+    japan_side_may_join: bool = False  # FY2025 footnote 1: the Japanese company's staff may take part
 
     def country(self, code: str) -> Country | None:
         return next((c for c in self.countries if c.code == code), None)

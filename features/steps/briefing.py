@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pytest_bdd import step
 
 from features.steps import R
 from features.support import COUNTRIES, LANGUAGES, World, briefing, plan, role_user, shown
+from webapp.extensions import db
+from webapp.models import AuditEvent
 
 AUDIENCES = {"管理職": "managers", "従業員": "employees", "管理職・従業員": "both"}
 
@@ -123,3 +126,33 @@ def refused_beyond_period(world: World) -> None:
     assert response.status_code == 422, f"規則違反: 支援期間を越える実施時期は確定できないはず。実際: {shown(response)}"
     messages = response.get_json().get("errors", {}).get("end_date", [])
     assert any("支援期間" in m for m in messages), messages
+
+
+@step(
+    R(
+        "{役割}として、日本企業の管理職・社員も参加するとして、研修の対象者を「(?P<audience>[^」]+)」、言語を「{文}」として説明を完了する"
+    )
+)
+def briefing_with_japan_side(world: World, role: str, audience: str, text: str) -> None:
+    response = complete_briefing(
+        world,
+        role,
+        training_audience=AUDIENCES[audience],
+        training_language=LANGUAGES[text],
+        japan_side_participants=True,
+    )
+    assert response.status_code == 200, f"規則違反: 日本企業の管理職・社員も参加できるべき。実際: {shown(response)}"
+
+
+@step("説明の記録に、日本企業の管理職・社員も参加することが残る")
+def japan_side_recorded(world: World) -> None:
+    with world.app.app_context():
+        events = db.session.query(AuditEvent).filter_by(case_id=world.case["id"], action="task_completed").all()
+        answers = [json.loads(e.after_json) for e in events if e.detail == "サービス内容の説明・依頼内容の選定"]
+    assert answers and answers[-1].get("japan_side_participants") is True, f"日本側の参加が記録されるべき: {answers}"
+
+
+@step(R("説明の入力項目に「{文}」はない"))
+def briefing_does_not_ask(world: World, text: str) -> None:
+    labels = [f["label"] for f in world.notes["fields"]]
+    assert labels and text not in labels, f"規則違反: この年度の説明では「{text}」を尋ねないはず。項目: {labels}"

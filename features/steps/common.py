@@ -279,6 +279,12 @@ def mail_not_yet(world: World, text: str) -> None:
     assert not found, f"規則違反: 「{text}」はまだ送られないはず。実際: {[str(m['Subject']) for m in found]}"
 
 
+@step(R("そのメールの「{文}」の案内は(?P<present>ある|ない)"))
+def mail_mentions_or_not(world: World, text: str, present: str) -> None:
+    body = world.mail.body(world.notes["mail"])
+    assert (text in body) == (present == "ある"), f"規則違反: 「{text}」の案内はこの年度には{present}はず。本文: {body}"
+
+
 @step(R("そのメールには「{文}」と書かれている"))
 def mail_says(world: World, text: str) -> None:
     message = world.notes["mail"]

@@ -88,3 +88,22 @@ def hearing_does_not_ask(world: World, text: str) -> None:
 def hearing_without_willingness(world: World) -> None:
     answers = {k: v for k, v in hearing_answers(world).items() if k not in ("willing_to_build", "prior_use_hours")}
     world.complete("staff", world.require_task("hearing")["id"], answers)
+
+
+@step("ジェトロ担当者として、理由を書かずにヒアリングを不要として完了しようとする")
+def hearing_not_needed_without_reason(world: World) -> None:
+    answers = {k: v for k, v in hearing_answers(world).items() if k != "hearing_date"}
+    world.complete("staff", world.require_task("hearing")["id"], {**answers, "hearing_held": "not_needed"})
+
+
+@step(R("ジェトロ担当者として、「{文}」という理由でヒアリングを不要として完了する"))
+def hearing_not_needed(world: World, text: str) -> None:
+    answers = {k: v for k, v in hearing_answers(world).items() if k != "hearing_date"}
+    payload = {**answers, "hearing_held": "not_needed", "not_needed_reason": text}
+    world.complete("staff", world.require_task("hearing")["id"], payload)
+
+
+@step("ジェトロ担当者として、実施日を書かずにヒアリングを完了しようとする")
+def hearing_without_date(world: World) -> None:
+    answers = {k: v for k, v in hearing_answers(world).items() if k != "hearing_date"}
+    world.complete("staff", world.require_task("hearing")["id"], answers)

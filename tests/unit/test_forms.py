@@ -442,6 +442,7 @@ def test_expert_briefing_valid_at_the_cap() -> None:
         "estimated_hours": 23.0,
         "expert_comment": "退職時の誓約書が未整備",
         "priority_measures": "",
+        "japan_side_participants": False,  # FY2025 footnote 1: asked in that edition
     }
 
 

@@ -308,8 +308,10 @@ def test_a_task_describes_its_fields(app, api_as, two_cases):
     assert complete(staff, receipt["id"], {"sealed_pdf_confirmed": True}).status_code == 200
     hearing = staff.get(f"/tasks/{open_task(staff, case_b, 'hearing')['id']}").get_json()
     fields = {f["name"]: f for f in hearing["fields"]}
+    # FY2025 holds the hearing 「適宜」: the date is required only when one was held
     assert fields["hearing_date"] == {"name": "hearing_date", "type": "date", "label": "ヒアリング実施日",
-                                      "required": True, "choices": None, "description": ""}  # fmt: skip
+                                      "required": False, "choices": None, "description": ""}  # fmt: skip
+    assert fields["hearing_held"]["choices"] == [["held", "実施した"], ["not_needed", "不要と判断した（理由を記録）"]]
     assert fields["method"]["type"] == "select" and fields["method"]["required"] is False
     assert ["phone", "電話"] in fields["method"]["choices"]
     assert fields["publicity_consent"]["type"] == "boolean"
