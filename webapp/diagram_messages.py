@@ -89,6 +89,12 @@ def describe_definition_error(exc: ProcessDefinitionError) -> str:
         ),
         "no_stage": _("ユーザータスクに段階（stage プロパティ）を指定してください。"),
         "no_lane": _("ユーザータスクをプールのレーンに入れてください。"),
+        "unknown_decision": _(
+            "決定（decides プロパティ）「%(what)s」は使えません。採否の決定には decides=\"adoption\" とフォーム"
+            "「adoption_decision」を指定してください。",
+            what=exc.detail,
+        ),
+        "duplicate_decision": _("決定「%(what)s」を行うユーザータスクは1つだけにしてください。", what=exc.detail),
         "schema": _("BPMN の形式に合いません。モデラーで開いて直してください（%(what)s）。", what=exc.message),
     }  # fmt: skip
     if exc.code == "python":

@@ -129,6 +129,7 @@ class UserTaskInfo:
     documentation: str
     data: dict[str, Any]
     country: str | None
+    decides: str = ""  # the program decision this task makes (the `decides` property), e.g. "adoption"
 
 
 @dataclass(frozen=True)
@@ -375,6 +376,7 @@ def _validate_document(
     lane_of = {ref.text: lane.get("name") for lane in tree.iterfind(".//bpmn:lane", _BPMN_NS)
                for ref in lane.iterfind("bpmn:flowNodeRef", _BPMN_NS)}  # fmt: skip
     tasks: dict[str, dict[str, str]] = {}
+    deciders: dict[str, str] = {}
     for task in tree.iterfind(".//bpmn:userTask", _BPMN_NS):
         props = {p.get("name"): p.get("value") for p in task.iter(f"{_SPIFF}property")}
         tid = str(task.get("id"))
@@ -390,13 +392,37 @@ def _validate_document(
             raise ProcessDefinitionError(
                 "user task is not in a lane (put it in a lane of its pool)", tid, file, code="no_lane"
             )
+        decides = props.get("decides") or ""
+        _check_decision(decides, props["formKey"], tid, file, deciders)
         tasks[tid] = {
             "form_key": props["formKey"],
             "stage": props["stage"],
             "name": task.get("name") or tid,
             "lane": str(lane_of[tid]),
+            "decides": decides,
         }
     return tasks
+
+
+# Decisions of the program a user task may be marked as making (`decides` property), with the form that
+# records each: the application applies its rules (order of receipt, planned number) to that task only.
+PROGRAM_DECISIONS = {"adoption": "adoption_decision"}
+
+
+def _check_decision(decides: str, form_key: str, tid: str, file: str, deciders: dict[str, str]) -> None:
+    if not decides:
+        return
+    if PROGRAM_DECISIONS.get(decides) != form_key:
+        raise ProcessDefinitionError(
+            f"decides='{decides}' needs one of {PROGRAM_DECISIONS} with its form key", tid, file,
+            code="unknown_decision", detail=decides,
+        )  # fmt: skip
+    if decides in deciders:
+        raise ProcessDefinitionError(
+            f"two user tasks decide '{decides}' ({deciders[decides]}, {tid})", tid, file,
+            code="duplicate_decision", detail=decides,
+        )  # fmt: skip
+    deciders[decides] = tid
 
 
 def parse_definition(
@@ -579,6 +605,7 @@ class Instance:
             documentation=getattr(spec, "documentation", None) or "",
             data=dict(task.data),
             country=task.data.get("country"),
+            decides=meta.get("decides", ""),
         )
 
     def task(self, task_id: str) -> UserTaskInfo:

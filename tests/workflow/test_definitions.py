@@ -209,3 +209,31 @@ def test_unsafe_python_in_a_dmn_cell_is_refused(edited_bpmn, tmp_path):
     )
     error = refused(edited_bpmn(), dmn_files=sorted(dmn_dir.glob("*.dmn")))
     assert error.element == "Rule_EditionCountry_Out"
+
+
+
+ADOPTION_PROPS = '<spiffworkflow:property name="decides" value="adoption"/>'
+
+
+def test_an_unknown_program_decision_is_refused(edited_bpmn):
+    path = edited_bpmn((ADOPTION_PROPS, '<spiffworkflow:property name="decides" value="admission"/>'))
+    error = refused(path)
+    assert (error.code, error.element, error.detail) == ("unknown_decision", "DecideAdoption", "admission")
+
+
+def test_the_adoption_decision_needs_its_form(edited_bpmn):
+    hearing = '<spiffworkflow:property name="formKey" value="hearing"/>'
+    error = refused(edited_bpmn((hearing, hearing + ADOPTION_PROPS)))
+    assert (error.code, error.element) == ("unknown_decision", "Hearing")
+
+
+def test_only_one_task_decides_adoption(edited_bpmn):
+    publicity = '<spiffworkflow:property name="formKey" value="publicity"/>'
+    second = '<spiffworkflow:property name="formKey" value="adoption_decision"/>' + ADOPTION_PROPS
+    assert refused(edited_bpmn((publicity, second))).code == "duplicate_decision"
+
+
+def test_the_adoption_decision_is_the_task_the_diagram_marks():
+    definition = parse(BPMN_FILE)
+    marked = {tid: meta["decides"] for tid, meta in definition.user_tasks.items() if meta["decides"]}
+    assert marked == {"DecideAdoption": "adoption"}

@@ -200,10 +200,10 @@ def complete(user: User, task_id: int, formdata: MultiDict, *, csrf: bool = True
     seen_version = row.lock_version
     try:
         instance = restore(row)
-        known = instance.task(task.engine_task_id).data  # what the step decides on (the eligibility result, say)
+        step = instance.task(task.engine_task_id)  # what the step decides on (the eligibility result, say)
     except TaskNotReady as exc:
         raise Conflict(_("このタスクは既に処理されています。画面を再読み込みしてください。")) from exc
-    form = build_form(task.form_key, context=task_context(task, known), formdata=formdata, csrf=csrf)
+    form = build_form(task.form_key, context=task_context(task, step.data), formdata=formdata, csrf=csrf)
     if not form.validate():
         raise Invalid(_("入力内容を確認してください。"), {k: [str(e) for e in v] for k, v in form.errors.items()})
     data = form.to_task_data()
@@ -218,13 +218,13 @@ def complete(user: User, task_id: int, formdata: MultiDict, *, csrf: bool = True
         raise Conflict(_("このタスクは既に処理されています。画面を再読み込みしてください。"))
     _require_open(task)
     _require_holder(user, task)  # claimed by someone else while the engine ran
-    _before_complete(user, task, data, form.uploads())
+    _before_complete(user, task, step.decides, data, form.uploads())
     on_behalf = acts_on_behalf(user, task)
     _mark_completed(task, user)
     save_instance(row, instance)
     for field, upload in form.uploads().items():
         store_upload(task.case, field, upload, user)
-    _after_complete(task, data)
+    _after_complete(task, step.decides, data)
     dispatch(task.case, messages)
     if instance.completed and task.case.status == CaseStatus.ACTIVE.value:
         task.case.status = CaseStatus.COMPLETED.value
@@ -253,11 +253,11 @@ def _mark_completed(task: HumanTask, user: User) -> None:
     db.session.expire(task, ["completed_by"])
 
 
-def _before_complete(user: User, task: HumanTask, data: dict[str, Any], uploads: dict[str, Any]) -> None:
+def _before_complete(user: User, task: HumanTask, decides: str, data: dict[str, Any], uploads: dict[str, Any]) -> None:
     """Rules that need the database: the sealed PDF, first come first served, the quota."""
     if task.form_key == "receipt_confirmation" and "sealed_pdf" not in uploads:
         _require_sealed_pdf(task)
-    if task.form_key == "adoption_decision" and data.get("decision") == "adopt":
+    if decides == "adoption" and data.get("decision") == "adopt":
         _take_adoption_place(user, task.case, data)
 
 
@@ -272,34 +272,37 @@ def _require_sealed_pdf(task: HumanTask) -> None:
         raise Invalid(message, {"sealed_pdf": [message]})
 
 
-# Applications are screened in order of receipt: an earlier case still in these stages is decided first.
-SCREENING_STAGES = ("receipt", "hearing", "adoption")
-
-
 def _take_adoption_place(user: User, case: Case, data: dict[str, Any]) -> None:
+    """「お申し込み順に審査を進め、順次採択します」 and the planned number: the one place both rules are applied."""
     edition = get_edition(case.edition)
     assert edition is not None
     state = edition_state(edition.code, for_update=True)
     if state.adopted_count >= edition.planned_adoptions:
         _adopt_beyond_plan(user, case, edition.planned_adoptions, (data.get("beyond_plan_reason") or "").strip())
-    earlier = db.session.scalar(
-        select(Case.number)
-        .join(HumanTask, HumanTask.case_id == Case.id)
-        .where(
-            Case.edition == case.edition,
-            HumanTask.status == TaskStatus.OPEN.value,
-            HumanTask.stage.in_(SCREENING_STAGES),
-            (Case.received_on < case.received_on) | ((Case.received_on == case.received_on) & (Case.id < case.id)),
-        )
-        .order_by(Case.received_on, Case.id)
-        .limit(1)
-    )
+    earlier = earlier_undecided_case(case)
     if earlier:
         raise Conflict(
             _("申込順に採否を決定します。先に受領した案件 %(number)s の採否を決定してください。", number=earlier)
         )
     state.adopted_count += 1
     case.adopted_at = utcnow()
+
+
+def earlier_undecided_case(case: Case) -> str | None:
+    """The number of a case of the same edition received before this one and not yet decided (still active and
+    not adopted): it is decided first. Same receipt date: the earlier registered (lower case number) first."""
+    return db.session.scalar(
+        select(Case.number)
+        .where(
+            Case.edition == case.edition,
+            Case.id != case.id,
+            Case.status == CaseStatus.ACTIVE.value,
+            Case.adopted_at.is_(None),
+            (Case.received_on < case.received_on) | ((Case.received_on == case.received_on) & (Case.id < case.id)),
+        )
+        .order_by(Case.received_on, Case.id)
+        .limit(1)
+    )
 
 
 def _adopt_beyond_plan(user: User, case: Case, planned: int, reason: str) -> None:
@@ -316,9 +319,9 @@ def _adopt_beyond_plan(user: User, case: Case, planned: int, reason: str) -> Non
     record(user, case, "adopted_beyond_plan", detail=reason, after={"planned": planned})
 
 
-def _after_complete(task: HumanTask, data: dict[str, Any]) -> None:
+def _after_complete(task: HumanTask, decides: str, data: dict[str, Any]) -> None:
     case = task.case
-    if task.form_key == "adoption_decision" and data.get("decision") == "reject":
+    if decides == "adoption" and data.get("decision") == "reject":
         case.decision_reason = data.get("reason")
     if task.form_key == "expert_briefing":
         for country in case.countries:

@@ -75,6 +75,7 @@ def load_task(user: User, task_id: int) -> HumanTask:
 class StepDetails:
     instructions: str  # the diagram's instructions, rendered
     data: dict[str, Any]  # the process data the step sees (fills what earlier steps already answered)
+    decides: str = ""  # the program decision the step makes (the diagram's `decides` property)
 
 
 def step_details(task: HumanTask) -> StepDetails:
@@ -90,7 +91,7 @@ def step_details(task: HumanTask) -> StepDetails:
         text = _instructions_env.from_string(info.instructions).render(info.data)
     except TemplateError:
         text = info.instructions
-    return StepDetails(text.strip(), info.data)
+    return StepDetails(text.strip(), info.data, info.decides)
 
 
 @dataclass(frozen=True)
@@ -102,11 +103,11 @@ class DecisionFacts:
     adopted: int
 
 
-def decision_facts(task: HumanTask, data: dict[str, Any]) -> DecisionFacts | None:
+def decision_facts(task: HumanTask, details: StepDetails) -> DecisionFacts | None:
     edition = get_edition(task.edition)
-    if task.form_key != "adoption_decision" or task.status != TaskStatus.OPEN.value or edition is None:
+    if details.decides != "adoption" or edition is None:
         return None
-    reasons = [reason_text(code, edition) for code in data.get("ineligible_reasons") or []]
+    reasons = [reason_text(code, edition) for code in details.data.get("ineligible_reasons") or []]
     return DecisionFacts(reasons, edition.planned_adoptions, adopted_count(edition.code))
 
 
@@ -149,7 +150,7 @@ def _render(
         on_behalf=acts_on_behalf(user, task),
         may_act=can_act_on_task(user, task),
         idempotency_key=form_key("task", task.id),
-        decision=decision_facts(task, details.data),  # a second tab or a double submit completes once
+        decision=decision_facts(task, details),  # a second tab or a double submit completes once
         due=due_state(task),
         **case_summary(task),
     )
