@@ -61,7 +61,8 @@ def reads_first(view: Callable[..., Any]) -> Callable[..., Any]:
 def lock_for_write() -> None:
     """Ends a read-only transaction and starts a writing one (SQLite); a no-op when already writing.
 
-    Whatever was read before is reloaded on access, so callers re-check versions after this."""
+    What was read before stays loaded (not reloaded): callers write conditionally (compare-and-set on the
+    instance's lock_version, UPDATE … WHERE status = 'open') or refresh what they re-check."""
     session = db.session()
     if db.engine.dialect.name != "sqlite" or session.info.get("writer") is session.get_transaction():
         return
@@ -69,7 +70,13 @@ def lock_for_write() -> None:
         session.flush()  # this transaction has written (a CLI seeding, say): SQLite already gave it the lock
         return
     if session.in_transaction():
-        session.rollback()  # nothing was written: the request only read until here
+        # Nothing was written, so committing equals rolling back; unlike a rollback it can keep the loaded
+        # objects (reloading the instance's whole state would cost more than the step itself).
+        session.expire_on_commit = False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = True
     begin_write()
 
 

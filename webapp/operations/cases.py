@@ -42,8 +42,8 @@ def adopted_count(code: str) -> int:
 def edition_state(code: str, *, for_update: bool = False) -> EditionState:
     """The edition's counters for a writer, created on first use."""
     query = select(EditionState).where(EditionState.edition == code)
-    if for_update:
-        query = query.with_for_update()
+    if for_update:  # the current counters, even when an older copy was loaded before the write lock
+        query = query.with_for_update().execution_options(populate_existing=True)
     state = db.session.scalars(query).first()
     if state is None:
         state = EditionState(edition=code, adopted_count=0, next_case_seq=1)

@@ -197,7 +197,6 @@ def complete(user: User, task_id: int, formdata: MultiDict, *, csrf: bool = True
     _require_open(task)
     _require_holder(user, task)
     row = db.session.get_one(ProcessInstance, task.instance_id)
-    seen_version = row.lock_version
     try:
         instance = restore(row)
         step = instance.task(task.engine_task_id)  # what the step decides on (the eligibility result, say)
@@ -213,11 +212,10 @@ def complete(user: User, task_id: int, formdata: MultiDict, *, csrf: bool = True
         raise Conflict(_("このタスクは既に処理されています。画面を再読み込みしてください。")) from exc
     except ProcessRuntimeError as exc:
         raise Invalid(describe_runtime_error(exc)) from exc
-    lock_for_write()
-    if row.lock_version != seen_version:  # someone else moved the case while the engine ran
-        raise Conflict(_("このタスクは既に処理されています。画面を再読み込みしてください。"))
+    lock_for_write()  # the instance row is compare-and-set by save_instance: a change meanwhile is a conflict
+    db.session.refresh(task)  # completed or claimed by someone else while the engine ran?
     _require_open(task)
-    _require_holder(user, task)  # claimed by someone else while the engine ran
+    _require_holder(user, task)
     _before_complete(user, task, step.decides, data, form.uploads())
     on_behalf = acts_on_behalf(user, task)
     _mark_completed(task, user)
