@@ -77,7 +77,6 @@ HEARING_DEFAULTS: dict[str, Any] = {
     "site_wants_service": True,
     "willing_to_build": True,
     "publicity_consent": True,
-    "prior_use_hours": "0",
     "management_status": "就業規則はあるが、秘密情報の区分が未整備",
 }
 
@@ -315,7 +314,6 @@ CONFIRMED_AT_HEARING = (
     "applied_by_japan_side",
     "site_wants_service",
     "publicity_consent",
-    "prior_use_hours",
 )
 
 
@@ -325,8 +323,6 @@ def hearing_answers(world: World, **overrides: Any) -> dict[str, Any]:
     answers.update({key: applied[key] for key in CONFIRMED_AT_HEARING if key in applied})
     if applied.get("site_type") == "planned":
         answers["site_status"] = "planned"
-    if "prior_use_hours" in answers:
-        answers["prior_use_hours"] = str(answers["prior_use_hours"])
     answers.update(overrides)
     return answers
 

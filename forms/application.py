@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
+from wtforms import Form, FormField
+from wtforms.utils import unset_value
 from wtforms.validators import Email, StopValidation, ValidationError
 
 from forms.base import TaskForm
@@ -17,6 +20,7 @@ from forms.choices import (
     DESIRED_SERVICES,
     DOMESTIC_EXPERIENCE,
     localized,
+    long_date,
     select_choices,
 )
 from forms.fields import (
@@ -32,7 +36,7 @@ from forms.fields import (
     nfkc,
 )
 from forms.uploads import PDF, UploadCheck
-from forms.validators import AtLeast, Required
+from forms.validators import AtLeast, Required, format_hours
 from webapp.models import Company  # column lengths only: forms never touch the database
 from workflows.clock import clock
 
@@ -53,6 +57,52 @@ def _countries(editions: Mapping[str, Edition]) -> dict[str, Country]:
         for country in edition.countries:
             countries.setdefault(country.code, country)
     return countries
+
+
+def _taking_applications(edition: Edition) -> bool:
+    """Between the announcement and the end of the support period (registration refuses other days)."""
+    now = clock.now()
+    return edition.announced_on <= now.astimezone(edition.support_period_end.tzinfo).date() and (
+        now <= edition.support_period_end
+    )
+
+
+def _with_prior_use_rule(editions: Mapping[str, Edition]) -> dict[str, Edition]:
+    """The editions taking applications now whose file has a prior-use rule: the form asks their countries."""
+    return {code: e for code, e in editions.items() if e.prior_use is not None and _taking_applications(e)}
+
+
+@cache
+def _prior_use_form(countries: tuple[Country, ...]) -> type[Form]:
+    """One hours field per country (the group's fields are named by country code: prior_use-CN …)."""
+    fields = {
+        c.code: DecimalInputField(localized(c.name_ja, c.name_en), _not_negative(_l("利用時間"))) for c in countries
+    }
+    return type("PriorUseByCountryForm", (Form,), fields)
+
+
+class PriorUseByCountry(FormField):
+    """The application's statement of earlier use of the program, per target country: the hours the system's own
+    ledger does not hold (years before it). Its countries are those of the editions with a prior-use rule, known
+    only once the form has its context, so the group is built when the form is."""
+
+    def __init__(self, label: Any = None, **kwargs: Any) -> None:
+        super().__init__(Form, label, **kwargs)
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        form = self._form
+        editions = _with_prior_use_rule(form._editions()) if isinstance(form, ApplicationForm) else {}
+        self.form_class = _prior_use_form(tuple(_countries(editions).values()))
+        super().process(formdata, data, extra_filters)
+
+    @property
+    def errors(self) -> list[str]:  # type: ignore[override]
+        """One list (「中国大陸：…」), so the API answers {"prior_use": [...]} like any other field."""
+        return [f"{sub.label.text}：{message}" for sub in self.form for message in sub.errors]
+
+    def hours(self) -> dict[str, Decimal]:
+        """The hours stated, by country code (blank fields left out)."""
+        return {sub.short_name: sub.data for sub in self.form if sub.data is not None}
 
 
 class ApplicationForm(TaskForm):
@@ -93,12 +143,7 @@ class ApplicationForm(TaskForm):
     )
     desired_services = MultiCheckboxField(_l("希望するサービス"), choices=select_choices(DESIRED_SERVICES))
     training_headcount = IntegerInputField(_l("研修の想定参加人数"), _not_negative(_l("参加人数")))
-    prior_use_hours = DecimalInputField(
-        _l("2019年度以降の同地域での利用時間"),
-        _not_negative(_l("利用時間")),
-        default=Decimal(0),
-        description=_l("時間（利用がなければ0）"),
-    )
+    prior_use = PriorUseByCountry(_l("本事業の過去の利用時間（このシステムに記録のない分）"))
     publicity_consent = CheckField(_l("広報への協力に同意"))
     local_status = MemoField(_l("現地の状況・課題"))
     sealed_pdf = FileField(_l("捺印済みの申込書（PDF）"), [UploadCheck(PDF)], description=_l("PDF形式、10MB以下"))
@@ -110,6 +155,36 @@ class ApplicationForm(TaskForm):
         self.countries.choices = select_choices((c.code, localized(c.name_ja, c.name_en)) for c in countries.values())
         if self.edition.raw_data is None and self.edition.data is None and self.context.edition:
             self.edition.data = self.context.edition.code  # shown preselected; a post must still send it
+        self._bind_prior_use(editions)
+
+    def _bind_prior_use(self, editions: Mapping[str, Edition]) -> None:
+        """Asked only while an edition with the rule takes applications, labelled with its own year, hours and
+        date."""
+        ruled = _with_prior_use_rule(editions)
+        if not ruled:
+            del self["prior_use"]
+            return
+        years = {e.prior_use.since_fiscal_year for e in ruled.values() if e.prior_use}
+        if len(years) == 1:
+            self.prior_use.label.text = _l(
+                "%(year)d年度以降の本事業の利用時間（このシステムに記録のない分）", year=next(iter(years))
+            )
+        rules = [
+            _l(
+                "%(program)s：%(year)d年度以降、同地域で%(hours)s時間以上の利用がある場合、その地域は%(date)sから"
+                "受け付けます。",
+                program=localized(e.name_ja, e.name_en),
+                year=e.prior_use.since_fiscal_year,
+                hours=format_hours(e.prior_use.threshold_hours),
+                date=long_date(e.prior_use.accept_from),
+            )
+            for e in ruled.values()
+            if e.prior_use
+        ]
+        intro = _l(
+            "申込書の記載を対象国ごとに入力します（利用がなければ空欄）。時間記録のある年度の分は自動で数えます。"
+        )
+        self.prior_use.description = " ".join(str(text) for text in (intro, *rules))
 
     def _editions(self) -> Mapping[str, Edition]:
         context = self.context
@@ -117,9 +192,40 @@ class ApplicationForm(TaskForm):
             return context.editions
         return {context.edition.code: context.edition} if context.edition else {}
 
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        return self._check_prior_use() and valid
+
+    def _check_prior_use(self) -> bool:
+        """Hours are stated only for the application's own countries, and only where its edition has the rule."""
+        if "prior_use" not in self:
+            return True
+        edition = self._editions().get(self.edition.data or "")
+        if edition is None:
+            return True
+        chosen = set(self.countries.data or ())
+        valid = True
+        for sub in self.prior_use.form:
+            if not sub.data or sub.errors:  # blank or 0 says nothing; a parse error already says why
+                continue
+            if edition.prior_use is None:
+                message = _l(
+                    "%(edition)sには過去の利用による受付開始日の定めがないため、入力は不要です",
+                    edition=localized(edition.name_ja, edition.name_en),
+                )
+            elif sub.short_name not in chosen:
+                message = _l("%(country)sは対象国に選ばれていません", country=sub.label.text)
+            else:
+                continue
+            sub.errors.append(str(message))
+            valid = False
+        self._errors = None
+        return valid
+
     def validate_received_on(self, field: Any) -> None:
         """Not in the future, nor before the edition's announcement: the earliest date an edition has (its
-        intake opens then; FY2021's prior users even later, from prior_use.accept_from, which eligibility checks)."""
+        intake opens then; a region with prior use at or over the edition's threshold opens later, from its
+        prior_use.accept_from, which registration checks per region: webapp/operations/prior_use.py)."""
         edition = self._editions().get(self.edition.data or "")
         if field.data is None or edition is None:
             return

@@ -7,6 +7,7 @@ menu items) carry both languages and are picked with `localized`.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from flask_babel import LazyString, get_locale
@@ -58,6 +59,11 @@ def select_choices(pairs: Pairs, *, blank: bool = False) -> list[Any]:
 def localized(ja: str, en: str) -> LazyString:
     """A data-file name in the request's language (Japanese unless the locale is English)."""
     return LazyString(lambda: en if _english() else ja)
+
+
+def long_date(day: date) -> LazyString:
+    """2021年7月15日, or 15 July 2021 in English."""
+    return localized(f"{day.year}年{day.month}月{day.day}日", f"{day.day} {day:%B %Y}")
 
 
 def _english() -> bool:

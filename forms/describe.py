@@ -54,6 +54,8 @@ def describe_field(field: Field) -> dict[str, Any]:
     }
     if isinstance(field, FieldList):
         info["fields"] = _row_fields(field)
+    elif isinstance(field, FormField):
+        info["fields"] = [describe_field(sub) for sub in field.form]
     return info
 
 

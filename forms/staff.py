@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -24,14 +23,13 @@ from forms.fields import (
     CheckField,
     ChoiceField,
     DateInputField,
-    DecimalInputField,
     MemoField,
     RadioChoiceField,
     TextField,
     is_blank,
 )
 from forms.uploads import PDF, UploadCheck
-from forms.validators import AtLeast, MustCheck, MustCheckIf, Required, RequiredIf
+from forms.validators import MustCheck, MustCheckIf, Required, RequiredIf
 
 PDF_HINT = _l("PDF形式、10MB以下")
 
@@ -55,9 +53,8 @@ class HearingForm(TaskForm):
         "applied_by_japan_side",
         "site_wants_service",
         "domestic_experience",
-        "prior_use_hours",
         "publicity_consent",
-    )
+    )  # prior use is not asked here: registration applies that rule, per region (webapp/operations/prior_use.py)
 
     hearing_held = RadioChoiceField(
         _l("ヒアリング"), choices=select_choices(HEARING_OUTCOMES), default="held"
@@ -75,12 +72,6 @@ class HearingForm(TaskForm):
     site_wants_service = CheckField(_l("現地拠点がサービスを希望"))
     willing_to_build = CheckField(_l("管理体制の整備に取り組む意思"))
     publicity_consent = CheckField(_l("広報への協力に同意"))
-    prior_use_hours = DecimalInputField(
-        _l("2019年度以降の同地域での利用時間"),
-        [AtLeast(0, _l("利用時間は0以上の数値で入力してください"))],
-        default=Decimal(0),
-        description=_l("時間（利用がなければ0）"),
-    )
     management_status = MemoField(_l("営業秘密管理体制導入の検討状況"))
     notes = MemoField(_l("メモ"))
 
@@ -99,12 +90,6 @@ class HearingForm(TaskForm):
             self.hearing_date.flags.required = True
         if not edition.requires_willingness:
             del self["willing_to_build"]
-        if edition.prior_use is None:
-            del self["prior_use_hours"]
-        else:
-            self.prior_use_hours.label.text = _l(
-                "%(year)d年度以降の同地域での利用時間", year=edition.prior_use.since_fiscal_year
-            )
 
 
 def _rejected(form: Any) -> bool:

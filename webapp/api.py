@@ -22,6 +22,7 @@ from .operations import cases as case_ops
 from .operations import hours as hours_ops
 from .operations import tasks as task_ops
 from .operations.errors import Forbidden, Invalid, NotFound, OperationError
+from .operations.prior_use import intake_notice
 from .permissions import can_log_hours, can_reassign
 from .queries import case_detail, edition_summary, find_case, inbox_query, task_json
 
@@ -78,7 +79,11 @@ def create_application():  # type: ignore[no-untyped-def]
     if not form.validate():
         raise Invalid(_("入力内容を確認してください。"), {k: [str(e) for e in v] for k, v in form.errors.items()})
     case = case_ops.register_application(_user(), form.to_task_data(), form.uploads())
-    return jsonify(case_detail(_user(), case)), 201
+    body = case_detail(_user(), case)
+    notice = intake_notice(case)  # regions left out under the prior-use rule
+    if notice:
+        body["notice"] = notice
+    return jsonify(body), 201
 
 
 @api.get("/tasks")

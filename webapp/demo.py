@@ -40,7 +40,7 @@ CASES = [
 HEARING_OK = {
     "hearing_date": "2025-08-01", "method": "phone", "site_status": "existing", "domestic_experience": "yes",
     "applied_by_japan_side": "y", "site_wants_service": "y", "willing_to_build": "y", "publicity_consent": "y",
-    "prior_use_hours": "0", "management_status": "就業規則に秘密保持条項あり。現地の管理規程は未整備。",
+    "management_status": "就業規則に秘密保持条項あり。現地の管理規程は未整備。",
 }  # fmt: skip
 PDF = (  # one blank A4 page: the smallest file that opens as a PDF (uploads are parsed, not just sniffed)
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
@@ -80,7 +80,7 @@ def _create_cases() -> None:
         data = {
             "edition": "FY2025", "received_on": received_on, "company_name": company, "contact_name": "ご担当者", "contact_department": "総務部",
             "contact_email": "contact@example.jp", "countries": countries, "site_type": "subsidiary",
-            "domestic_experience": "yes", "publicity_consent": True, "prior_use_hours": 0,
+            "domestic_experience": "yes", "publicity_consent": True,
         }  # fmt: skip
         case = case_ops.register_application(staff, data, {})
         db.session.commit()

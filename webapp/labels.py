@@ -26,7 +26,9 @@ STATUS_LABELS = {
     "completed": _l("完了"),
 }
 
-# Codes produced by workflows/dmn/eligibility.dmn.
+# Codes produced by workflows/dmn/eligibility.dmn. "prior_use_before_open_date" is no longer produced (registration
+# applies the prior-use rule per region: operations/prior_use.py); it stays for the reasons recorded by the table of
+# earlier process versions, which running cases keep.
 INELIGIBLE_REASON_LABELS = {
     "site_required": _l(
         "対象国に現地法人・工場・駐在員事務所を有していません（この年度は設立予定の企業は対象外です）。"

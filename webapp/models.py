@@ -349,6 +349,29 @@ class HoursEntry(Model):
     expert: Mapped[User] = relationship()
 
 
+class PriorUseDeclaration(Model):
+    """Use of the program in one region that the hours ledger does not hold (years before the system), as
+    declared, with where it was read. For one company x country x fiscal year the latest declaration stands."""
+
+    __tablename__ = "prior_use_declaration"
+    __table_args__ = (
+        Index("ix_prior_use_declaration_account", "company_id", "country", "fiscal_year"),
+        CheckConstraint("hours >= 0", name="ck_prior_use_declaration_hours"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
+    country: Mapped[str] = mapped_column(String(4))
+    # The fiscal year of the use; a total stated "since FY2019" is kept under that first year.
+    fiscal_year: Mapped[int]
+    hours: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    source: Mapped[str] = mapped_column(String(200))  # e.g. 「申込書の記載」
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("support_case.id"), index=True)  # the application read
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    recorded_by: Mapped[User | None] = relationship()
+
+
 class Attachment(Model):
     __tablename__ = "attachment"
     id: Mapped[int] = mapped_column(primary_key=True)

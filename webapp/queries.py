@@ -22,6 +22,7 @@ from .models import AuditEvent, Case, HumanTask, TaskStatus, User, utcnow
 from .operations.cases import adopted_count, intake_closed_reason
 from .operations.errors import NotFound
 from .operations.hours import CountryHours, hours_summary
+from .operations.prior_use import refusals_of
 from .operations.process import STAGE_ORDER
 from .permissions import can_view_case, ledger_countries, visible_tasks_clause
 
@@ -231,6 +232,7 @@ def case_detail(user: User, case: Case) -> dict[str, Any]:
         "adopted_at": case.adopted_at.isoformat() if case.adopted_at else None,
         "countries": case.country_codes,
         "ineligible_reasons": [{"code": c, "message": reason_text(c, edition)} for c in case.ineligible_reasons],
+        "prior_use_refused": refusals_of(case),  # regions left out at registration
         "decision_reason": case.decision_reason,
         "tasks": [task_json(t) for t in visible],
         "hours": [

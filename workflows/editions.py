@@ -1,10 +1,13 @@
 """Program editions (FY2021, FY2025, ...): one TOML data file each under `editions/`.
 
-Adding an edition is adding a file; nothing in the code names an edition.
+Adding an edition is adding a file; nothing in the code names an edition. `TSS_EDITIONS_DIR` names further
+directories of edition files (separated like PATH), loaded after `editions/` (a test's made-up edition, say).
 """
 
 from __future__ import annotations
 
+import os
+import re
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,6 +16,8 @@ from functools import cache
 from pathlib import Path
 
 EDITIONS_DIR = Path(__file__).parent / "editions"
+EXTRA_DIRS_VARIABLE = "TSS_EDITIONS_DIR"
+_CODE_YEAR = re.compile(r"FY(\d{4})")
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class PriorUseRule:
 @dataclass(frozen=True)
 class Edition:
     code: str
+    fiscal_year: int  # 年度 (April to March): the file's `fiscal_year`, else the year in its code ("FY2021")
     name_ja: str
     name_en: str
     process_id: str
@@ -70,8 +76,8 @@ class Edition:
         return country.hour_cap if country else Decimal(0)
 
     def process_data(self) -> dict[str, object]:
-        """The edition's figures as process variables (what gateways, DMN and timers read)."""
-        rule = self.prior_use
+        """The edition's figures as process variables (what gateways, DMN and timers read). The prior-use rule is
+        not among them: it is applied at registration, per region (webapp/operations/prior_use.py)."""
         return {
             "edition": self.code,
             "edition_caps": {c.code: float(c.hour_cap) for c in self.countries},
@@ -81,8 +87,6 @@ class Edition:
             "requires_domestic_experience": self.requires_domestic_experience,
             "requires_site_consent": self.requires_site_consent,
             "requires_willingness": self.requires_willingness,
-            "prior_use_threshold_hours": float(rule.threshold_hours) if rule else None,
-            "prior_use_accept_from": rule.accept_from.isoformat() if rule else None,
         }
 
 
@@ -113,7 +117,8 @@ def _parse(path: Path) -> Edition:
             if prior
             else None
         )
-        edition = Edition(countries=countries, prior_use=prior_use, **raw)
+        fiscal_year = raw.pop("fiscal_year", None) or _year_in_code(str(raw.get("code", "")))
+        edition = Edition(countries=countries, prior_use=prior_use, fiscal_year=fiscal_year, **raw)
     except (KeyError, TypeError) as exc:
         raise EditionError(f"{path.name}: {exc}") from exc
     if edition.support_period_end.tzinfo is None:
@@ -121,10 +126,34 @@ def _parse(path: Path) -> Edition:
     return edition
 
 
+def _year_in_code(code: str) -> int:
+    match = _CODE_YEAR.fullmatch(code)
+    if match is None:
+        raise KeyError("fiscal_year (the code does not name one: FY + four digits)")
+    return int(match.group(1))
+
+
+def edition_dirs() -> tuple[Path, ...]:
+    """`editions/`, then the directories named by TSS_EDITIONS_DIR."""
+    extra = os.environ.get(EXTRA_DIRS_VARIABLE, "")
+    return (EDITIONS_DIR, *(Path(p) for p in extra.split(os.pathsep) if p))
+
+
+def load_editions(directory: Path | None = None) -> dict[str, Edition]:
+    """Every edition, by code: those of `directory` alone when given, else those of edition_dirs()."""
+    return _load((directory,) if directory else edition_dirs())
+
+
 @cache
-def load_editions(directory: Path = EDITIONS_DIR) -> dict[str, Edition]:
-    editions = [_parse(p) for p in sorted(directory.glob("*.toml"))]
-    return {e.code: e for e in editions}
+def _load(directories: tuple[Path, ...]) -> dict[str, Edition]:
+    editions: dict[str, Edition] = {}
+    for directory in directories:
+        for path in sorted(directory.glob("*.toml")):
+            edition = _parse(path)
+            if edition.code in editions:
+                raise EditionError(f"{path}: edition {edition.code} is defined twice")
+            editions[edition.code] = edition
+    return editions
 
 
 def get_edition(code: str) -> Edition | None:

@@ -7,8 +7,19 @@ from typing import Any
 from pytest_bdd import step
 
 from features.steps import R
-from features.steps.common import new_case
-from features.support import World, drive, hearing_answers
+from features.steps.common import enter_edition
+from features.support import (
+    COMPANY,
+    COUNTRIES,
+    World,
+    application_fields,
+    country_codes,
+    drive,
+    edition_code,
+    hearing_answers,
+    register,
+    shown,
+)
 
 YES_NO = {"あり": True, "なし": False, "はい": True, "いいえ": False}
 EXPERIENCE = {"あり": "yes", "一部あり": "partly", "なし": "no"}
@@ -61,14 +72,78 @@ def hearing_willing(world: World, text: str) -> None:
     complete_hearing(world, willing_to_build=YES_NO[text])
 
 
+# ---------------------------------------------------------------- prior use (FY2021), per region, at registration
+
+
 @step(
     R(
-        "ジェトロ担当者として、2019年度以降の同地域での利用が{数}時間の{年度}の申込書（{国々}、受領日 {日付}）を登録し、受領確認した"
+        "ジェトロ担当者として、2019年度以降の{国}での利用が{数}時間と記載された{年度}の申込書（{国々}、受領日 {日付}）を登録する"
     )
 )
-def registered_with_prior_use(world: World, number: str, edition: str, countries: str, date: str) -> None:
-    new_case(world, edition, countries, prior_use_hours=number, received_on=date)
+def register_with_prior_use(world: World, country: str, number: str, edition: str, countries: str, date: str) -> None:
+    enter_edition(world, edition_code(edition))
+    prior_use = {f"prior_use-{COUNTRIES[country]}": number}
+    register(world, COMPANY, world.edition or "", country_codes(countries), received_on=date, **prior_use)
+
+
+@step(R("ジェトロ担当者として、過去の利用時間を記載していない{年度}の申込書（{国々}、受領日 {日付}）を登録する"))
+def register_without_prior_use(world: World, edition: str, countries: str, date: str) -> None:
+    enter_edition(world, edition_code(edition))
+    register(world, COMPANY, world.edition or "", country_codes(countries), received_on=date)
+
+
+@step(R("案件は{国々}を対象国として登録される"))
+def registered_for(world: World, countries: str) -> None:
+    response = world.response
+    assert response.status_code == 201, f"規則違反: 申込書は登録されるべき。実際: {shown(response)}"
+    expected = country_codes(countries)
+    actual = response.get_json()["countries"]
+    assert actual == expected, f"規則違反: 対象国は{countries}（{expected}）であるべき。実際: {actual}"
+    assert [h["country"] for h in response.get_json()["hours"]] == expected, "時間の上限も登録した国だけにあるべき"
+
+
+@step(R("{国}は「{文}」と案内される"))
+def told_about_region(world: World, country: str, text: str) -> None:
+    body = world.response.get_json()
+    notice = str(body.get("notice") or "")
+    assert f"{country}は、" in notice and text in notice, (
+        f"規則違反: {country}を除いたこととその受付開始日（「{text}」）が案内されるべき。実際: {notice or body}"
+    )
+    assert f"{country}を除いて申込書を登録しました" in notice, f"除いた地域が案内されるべき。実際: {notice}"
+    history = world.refresh()["history"]
+    refused = [h for h in history if h["action"] == "prior_use_region_refused"]
+    assert refused and text in refused[0]["detail"], f"案件の履歴に除いた地域と理由が残るべき。履歴: {history}"
+
+
+@step("受付開始日の案内はない")
+def not_told_about_opening(world: World) -> None:
+    body = world.response.get_json()
+    assert "notice" not in body and body["prior_use_refused"] == [], (
+        f"規則違反: どの地域も受付開始日前にはあたらないので、除く地域はないはず。実際: {body}"
+    )
+
+
+@step("申込書は登録されていない")
+def nothing_registered(world: World) -> None:
+    assert world.response.status_code == 409, f"申込書は登録できないと断られるべき。実際: {shown(world.response)}"
+    total = world.api_as("staff").get("/tasks").get_json()["total"]
+    assert total == 0, f"規則違反: 登録されていない申込には受領確認のタスクもできないはず。タスク: {total}件"
+
+
+@step("その後のヒアリングでは過去の利用時間を尋ねない")
+def hearing_does_not_ask_prior_use(world: World) -> None:
     drive(world, "receipt")
+    task = world.require_task("hearing")
+    fields = world.api_as("staff").get(f"/tasks/{task['id']}").get_json()["fields"]
+    asked = [f["label"] for f in fields if "利用時間" in f["label"] or "prior_use" in f["name"]]
+    assert not asked, f"規則違反: 過去の利用は登録のときに地域ごとに判断し、ヒアリングでは尋ねないはず。項目: {asked}"
+
+
+@step("申込書に過去の利用時間を記載する欄はない")
+def application_does_not_ask_prior_use(world: World) -> None:
+    fields = application_fields(world.app)
+    asked = [f["label"] for f in fields if f["name"] == "prior_use"]
+    assert not asked, f"規則違反: この年度には過去の利用時間による定めがないので、申込書でも尋ねないはず。欄: {asked}"
 
 
 @step("ジェトロ担当者として、申込書のとおりの内容でヒアリングを完了する")
@@ -86,7 +161,7 @@ def hearing_does_not_ask(world: World, text: str) -> None:
 
 @step("ジェトロ担当者として、取り組む意思に触れずにヒアリングを完了する")
 def hearing_without_willingness(world: World) -> None:
-    answers = {k: v for k, v in hearing_answers(world).items() if k not in ("willing_to_build", "prior_use_hours")}
+    answers = {k: v for k, v in hearing_answers(world).items() if k != "willing_to_build"}
     world.complete("staff", world.require_task("hearing")["id"], answers)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +26,7 @@ from forms import (
     describe_form,
 )
 from forms.self_check import SELF_CHECK_ITEMS
+from workflows.clock import clock
 from workflows.editions import load_editions
 
 EDITIONS = load_editions()
@@ -200,7 +202,6 @@ HEARING = {
     "site_wants_service": "y",
     "willing_to_build": "y",
     "publicity_consent": "y",
-    "prior_use_hours": "12.5",
     "management_status": "本社規程を現地に展開予定",
     "notes": "",
 }
@@ -216,15 +217,13 @@ def test_hearing_valid() -> None:
         "site_wants_service": True,
         "willing_to_build": True,
         "publicity_consent": True,
-        "prior_use_hours": 12.5,
         "management_status": "本社規程を現地に展開予定",
         "notes": "",
     }
 
 
-def test_hearing_blank_prior_use_is_zero_and_json_false_is_false() -> None:
-    data = valid(submit("hearing", {**HEARING, "prior_use_hours": "", "publicity_consent": False}, CN_2021))
-    assert data["prior_use_hours"] == 0.0
+def test_hearing_json_false_is_false() -> None:
+    data = valid(submit("hearing", {**HEARING, "publicity_consent": False}, CN_2021))
     assert data["publicity_consent"] is False
 
 
@@ -233,8 +232,6 @@ def test_hearing_blank_prior_use_is_zero_and_json_false_is_false() -> None:
     [
         ("hearing_date", "", "ヒアリング実施日を入力してください"),
         ("hearing_date", "2025-13-01", "日付を「2025-07-01」の形式で入力してください"),
-        ("prior_use_hours", "-1", "利用時間は0以上の数値で入力してください"),
-        ("prior_use_hours", "abc", "数値で入力してください"),
         ("method", "fax", "選択肢の中から選んでください"),
     ],
 )
@@ -242,20 +239,20 @@ def test_hearing_refuses(field: str, value: str, message: str) -> None:
     assert refused(submit("hearing", {**HEARING, field: value}, CN_2021), field) == [message]
 
 
-def test_the_hearing_asks_only_the_editions_own_conditions_with_its_figures() -> None:
-    """FY2025 has no 「取り組む意思」 condition and no prior-use rule; FY2021 states its own year."""
+def test_the_hearing_asks_only_the_editions_own_conditions() -> None:
+    """FY2025 has no 「取り組む意思」 condition; prior use is asked by neither hearing (registration applies it)."""
     fy2025 = valid(submit("hearing", HEARING))
-    assert "willing_to_build" not in fy2025 and "prior_use_hours" not in fy2025
+    assert "willing_to_build" not in fy2025
     fy2021 = build_form("hearing", context=CN_2021, csrf=False)
-    assert str(fy2021.prior_use_hours.label.text) == "2019年度以降の同地域での利用時間"
     assert "willing_to_build" in fy2021
+    assert not any("prior_use" in name for name in (*fy2021._fields, *fy2025))
 
 
 def test_hearing_prefills_from_the_application_and_from_data() -> None:
-    context = TaskContext(task_data={"prior_use_hours": 20, "publicity_consent": True, "note": "staff only"})
+    context = TaskContext(task_data={"domestic_experience": "no", "publicity_consent": True, "note": "staff only"})
     form = build_form("hearing", context=context, data={"hearing_date": "2025-07-03"})
     assert form.hearing_date.data.isoformat() == "2025-07-03"
-    assert form.prior_use_hours.data == Decimal(20)
+    assert form.domestic_experience.data == "no"
     assert form.publicity_consent.data is True
 
 
@@ -638,7 +635,7 @@ def test_application_valid() -> None:
     assert data["capital_jpy"] == 50_000_000
     assert data["employees_hq"] == 120 and data["employees_local"] is None
     assert data["countries"] == ["CN", "TH"]
-    assert data["prior_use_hours"] == 0.0
+    assert "prior_use" not in data  # no edition with a prior-use rule takes applications today
     assert data["desired_services"] == ["consultation", "training"]
     assert "sealed_pdf" not in data
     assert not any("fee" in key or "price" in key for key in data)
@@ -678,6 +675,76 @@ def test_application_refuses_a_country_outside_the_edition() -> None:
 )
 def test_application_refuses(changes: dict[str, Any], field: str, message: str) -> None:
     assert refused(submit("application", {**APPLICATION, **changes}), field) == [message]
+
+
+FY2021_APPLICATION = {**APPLICATION, "edition": "FY2021", "received_on": "2021-07-14", "countries": ["CN", "TH"]}
+
+
+@pytest.fixture
+def fy2021_open() -> Any:
+    """A day FY2021 takes applications (and FY2025 not yet)."""
+    clock.set(datetime.fromisoformat("2021-07-20T10:00:00+09:00"))
+    yield
+    clock.reset()
+
+
+@pytest.mark.usefixtures("fy2021_open")
+def test_application_states_prior_use_per_country_with_the_editions_own_figures() -> None:
+    """Only editions with the rule ask it (FY2021's countries here), labelled with that rule's year, hours, date."""
+    fields = {f["name"]: f for f in describe_form("application", CN_2025)}
+    prior = fields["prior_use"]
+    assert prior["type"] == "group"
+    assert prior["label"] == "2019年度以降の本事業の利用時間（このシステムに記録のない分）"
+    assert (
+        "2019年度以降、同地域で20時間以上の利用がある場合、その地域は2021年7月15日から受け付けます"
+        in prior["description"]
+    )
+    assert [(f["name"], f["label"], f["type"]) for f in prior["fields"]] == [
+        ("CN", "中国大陸", "decimal"), ("TH", "タイ", "decimal"), ("VN", "ベトナム", "decimal"),
+        ("SG", "シンガポール", "decimal"),
+    ]  # fmt: skip
+    only_fy2025 = TaskContext(edition=FY2025, editions={"FY2025": FY2025})
+    assert "prior_use" not in {f["name"] for f in describe_form("application", only_fy2025)}
+
+
+def test_application_asks_prior_use_only_while_an_edition_with_the_rule_takes_applications() -> None:
+    clock.set(datetime.fromisoformat("2025-07-01T10:00:00+09:00"))  # FY2025's window; FY2021's ended in 2022
+    try:
+        assert "prior_use" not in {f["name"] for f in describe_form("application", CN_2025)}
+    finally:
+        clock.reset()
+
+
+@pytest.mark.usefixtures("fy2021_open")
+def test_application_prior_use_is_kept_per_country() -> None:
+    data = valid(submit("application", {**FY2021_APPLICATION, "prior_use-CN": "20", "prior_use-TH": "0"}))
+    assert data["prior_use"] == {"CN": 20.0, "TH": 0.0, "VN": None, "SG": None}
+    form = submit("application", {**FY2021_APPLICATION, "prior_use-CN": "19.75"})
+    assert form.validate() and form.prior_use.hours() == {"CN": Decimal("19.75")}
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"prior_use-CN": "-1"}, "中国大陸：利用時間は0以上の数値で入力してください"),
+        ({"prior_use-CN": "abc"}, "中国大陸：数値で入力してください"),
+        ({"prior_use-VN": "20"}, "ベトナム：ベトナムは対象国に選ばれていません"),
+        (
+            {"edition": "FY2025", "received_on": "2025-06-02", "prior_use-CN": "30"},
+            "中国大陸：2025年度 海外における営業秘密漏えい対策支援事業には過去の利用による受付開始日の定めがないため、"
+            "入力は不要です",
+        ),
+    ],
+)
+@pytest.mark.usefixtures("fy2021_open")
+def test_application_prior_use_refuses(changes: dict[str, Any], message: str) -> None:
+    assert refused(submit("application", {**FY2021_APPLICATION, **changes}), "prior_use") == [message]
+
+
+@pytest.mark.usefixtures("fy2021_open")
+def test_application_prior_use_of_zero_needs_no_rule() -> None:
+    form = submit("application", {**APPLICATION, "prior_use-CN": "0"})  # FY2025 (other fields aside)
+    assert not form.validate() and "prior_use" not in form.errors
 
 
 def test_application_accepts_full_width_corporate_number_and_a_sealed_pdf() -> None:

@@ -21,7 +21,6 @@ HEARING_OK = {
     "site_wants_service": True,
     "willing_to_build": True,
     "publicity_consent": True,
-    "prior_use_hours": "0",
 }
 
 
@@ -37,7 +36,6 @@ def application(edition: str, countries: list[str], received_on: str, **extra: A
         "site_type": "subsidiary",
         "domestic_experience": "yes",
         "publicity_consent": True,
-        "prior_use_hours": "0",
         **extra,
     }
 

@@ -28,7 +28,6 @@ def form_data(**overrides):
         "site_type": "subsidiary",
         "domestic_experience": "yes",
         "publicity_consent": "y",
-        "prior_use_hours": "0",
         "sealed_pdf": (io.BytesIO(PDF), "申込書.pdf"),
     }
     data.update(overrides)

@@ -132,40 +132,28 @@ def test_a_later_case_cannot_be_adopted_while_an_earlier_one_awaits_its_decision
     assert complete(staff, later_task["id"], {"decision": "adopt"}).status_code == 200
 
 
-# ---------------------------------------------------------------- FY2021 prior-use date
+# ---------------------------------------------------------------- FY2021 prior-use date (per region, at intake)
 
 
 @pytest.mark.parametrize(
-    ("received_on", "prior_use_hours", "eligible"),
-    [("2021-07-14", "20", False), ("2021-07-15", "20", True), ("2021-07-14", "19.75", True)],
+    ("received_on", "prior_use_hours", "registered"),
+    [("2021-07-14", "20", ["TH"]), ("2021-07-15", "20", ["CN", "TH"]), ("2021-07-14", "19.75", ["CN", "TH"])],
 )
-def test_prior_use_of_20_hours_is_accepted_from_2021_07_15(
-    app, api_as, set_clock, received_on, prior_use_hours, eligible
+def test_prior_use_of_20_hours_in_a_region_is_accepted_from_2021_07_15(
+    app, api_as, set_clock, received_on, prior_use_hours, registered
 ):
+    """Decided at registration for each region (tests/web/test_prior_use.py has the rest); the screening that
+    follows never refuses on it."""
     set_clock(datetime.fromisoformat("2021-07-15T10:00:00+09:00"))
     staff = api_as("staff")
-    case = register(staff, "FY2021", ["TH"], received_on, prior_use_hours=prior_use_hours)
-    task = open_task(staff, case["id"], "receipt_confirmation")
-    assert complete(staff, task["id"], {"sealed_pdf_confirmed": True}).status_code == 200
-    hearing = dict(HEARING_OK, hearing_date="2021-07-15", prior_use_hours=prior_use_hours)
-    assert complete(staff, open_task(staff, case["id"], "hearing")["id"], hearing).status_code == 200
-
-    detail = staff.get(f"/cases/{case['id']}").get_json()
-    if eligible:
-        assert detail["status"] == "active" and detail["ineligible_reasons"] == []
-        assert open_task(staff, case["id"], "adoption_decision")["stage"] == "adoption"
-    else:  # a recommendation for the person deciding: the case waits for the decision, nothing is sent
-        assert detail["status"] == "active"
-        assert [r["code"] for r in detail["ineligible_reasons"]] == ["prior_use_before_open_date"]
-        assert detail["ineligible_reasons"][0]["message"] == (
-            "2019年度以降に同地域で20時間以上の利用があるため、受け付けは2021年7月15日からです（申込書受領日がそれより前です）。"
+    case = register(staff, "FY2021", ["CN", "TH"], received_on, **{"prior_use-CN": prior_use_hours})
+    assert case["countries"] == registered and [h["country"] for h in case["hours"]] == registered
+    if registered == ["TH"]:
+        assert case["prior_use_refused"][0]["message"] == (
+            "中国大陸は、2019年度以降に本事業で同地域の利用が20時間（20時間以上）あるため、2021年7月15日から受け付けます。"
         )
-        decision = open_task(staff, case["id"], "adoption_decision")
-        rejection = {"decision": "reject", "reason": "受付開始日前の申込", "confirm_notice": True}
-        assert complete(staff, decision["id"], rejection).status_code == 200
-        detail = staff.get(f"/cases/{case['id']}").get_json()
-        assert detail["status"] == "ineligible"
-        assert [t for t in detail["tasks"] if t["status"] == "open"] == []
+    at_adoption(staff, case["id"], dict(HEARING_OK, hearing_date="2021-07-15"))
+    assert staff.get(f"/cases/{case['id']}").get_json()["ineligible_reasons"] == []
 
 
 # ---------------------------------------------------------------- support-period end

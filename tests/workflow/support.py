@@ -47,7 +47,6 @@ ELIGIBLE_HEARING: dict[str, Any] = {
     "site_wants_service": True,
     "willing_to_build": True,
     "publicity_consent": True,
-    "prior_use_hours": 0,
 }
 
 COUNTRY_STEPS = ("ExpertBriefing", "ConfirmPlan", "DeliverService", "FollowUp")

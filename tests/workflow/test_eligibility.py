@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from .support import ROOT
+
 
 def screen(start_case, edition, received_on=None, **hearing):
     """Runs receipt + hearing; returns the ineligible reasons the table recommends. Whatever it finds, the case
@@ -64,20 +66,15 @@ def test_each_requirement_alone(start_case, edition, hearing, expected):
 
 
 @pytest.mark.parametrize(
-    ("edition", "hours", "received_on", "expected"),
-    [
-        pytest.param("FY2021", 20, "2021-07-14", ["prior_use_before_open_date"], id="FY2021-20h-before-open"),
-        pytest.param("FY2021", 35.5, "2021-07-08", ["prior_use_before_open_date"], id="FY2021-35.5h-before-open"),
-        pytest.param("FY2021", 20, "2021-07-15", [], id="FY2021-20h-on-open-date-ok"),
-        pytest.param("FY2021", 20, "2021-08-02", [], id="FY2021-20h-after-open-ok"),
-        pytest.param("FY2021", 19.75, "2021-07-14", [], id="FY2021-19.75h-before-open-ok"),
-        pytest.param("FY2021", 0, "2021-07-07", [], id="FY2021-no-prior-use-ok"),
-        pytest.param("FY2025", 20, "2025-05-20", [], id="FY2025-rule-absent"),
-        pytest.param("FY2025", 500, "2025-05-21", [], id="FY2025-rule-absent-many-hours"),
-    ],
+    ("edition", "received_on"),
+    [("FY2021", "2021-07-08"), ("FY2021", "2021-07-14"), ("FY2021", "2021-07-15"), ("FY2025", "2025-05-21")],
 )
-def test_prior_use_rule(start_case, edition, hours, received_on, expected):
-    assert screen(start_case, edition, received_on=received_on, prior_use_hours=hours) == expected
+def test_the_table_does_not_apply_the_prior_use_rule(start_case, edition, received_on):
+    """One home per rule: registration refuses a region by its prior use (webapp/operations/prior_use.py); the
+    table neither asks for it nor reads the received date, so a case it reaches is screened on the rest."""
+    assert screen(start_case, edition, received_on=received_on) == []
+    table = (ROOT / "workflows" / "dmn" / "eligibility.dmn").read_text(encoding="utf-8")
+    assert "prior_use" not in table and "received_on" not in table
 
 
 def test_several_reasons_are_all_listed_fy2021(start_case):
@@ -88,15 +85,12 @@ def test_several_reasons_are_all_listed_fy2021(start_case):
         site_status="planned",
         willing_to_build=False,
         publicity_consent=False,
-        prior_use_hours=20,
         # not requirements in FY2021, so they must not add reasons:
         domestic_experience="no",
         applied_by_japan_side=True,
         site_wants_service=False,
     )
-    assert sorted(reasons) == sorted(
-        ["site_required", "not_willing", "no_publicity_consent", "prior_use_before_open_date"]
-    )
+    assert sorted(reasons) == sorted(["site_required", "not_willing", "no_publicity_consent"])
     assert len(reasons) == len(set(reasons))
 
 
@@ -110,7 +104,6 @@ def test_several_reasons_are_all_listed_fy2025(start_case):
         site_wants_service=False,
         willing_to_build=False,
         publicity_consent=False,
-        prior_use_hours=40,  # no prior-use rule in FY2025
     )
     assert sorted(reasons) == sorted(["no_domestic_experience", "site_consent_missing", "no_publicity_consent"])
     assert len(reasons) == len(set(reasons))

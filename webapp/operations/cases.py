@@ -19,6 +19,7 @@ from .attachments import store_upload
 from .audit import record
 from .errors import Conflict, Forbidden, Invalid
 from .notifications import dispatch
+from .prior_use import apply_at_intake, record_intake
 from .process import save_started, start_engine
 
 PREFILLED_ANSWERS = (
@@ -27,7 +28,6 @@ PREFILLED_ANSWERS = (
     "applied_by_japan_side",
     "site_wants_service",
     "publicity_consent",
-    "prior_use_hours",
     "industry",
 )
 COMPANY_FIELDS = ("name", "name_en", "corporate_number", "hq_address", "representative", "industry")
@@ -82,6 +82,9 @@ def register_application(actor: User, data: dict[str, Any], uploads: dict) -> Ca
     closed = intake_closed_reason(edition)
     if closed:
         raise Conflict(closed)
+    existing = _existing_company(data)
+    intake = apply_at_intake(edition, data, existing.id if existing else None)  # the prior-use rule, per region
+    data = intake.data
     number, version, instance, messages = _start_process(edition, data)
     company = _company_for(data)
     case = Case(
@@ -101,6 +104,7 @@ def register_application(actor: User, data: dict[str, Any], uploads: dict) -> Ca
     save_started(case, version, instance)
     dispatch(case, messages)
     record(actor, case, "application_registered", after={"number": case.number, "countries": case.country_codes})
+    record_intake(actor, case, edition, intake)
     return case
 
 

@@ -15,6 +15,7 @@ from ..extensions import db, reads_first
 from ..idempotency import FORM_FIELD
 from ..operations.cases import intake_closed_reason, register_application
 from ..operations.errors import OperationError
+from ..operations.prior_use import intake_notice, refusals_of
 from ..permissions import can_register_application
 
 bp = Blueprint("applications", __name__, url_prefix="/applications")
@@ -25,6 +26,12 @@ bp = Blueprint("applications", __name__, url_prefix="/applications")
 def _staff_only():  # type: ignore[no-untyped-def]
     if not can_register_application(current_user):
         abort(403)
+
+
+@bp.app_template_global()
+def prior_use_refusals(case):  # type: ignore[no-untyped-def]
+    """The regions left out of the case at registration under the prior-use rule, each with its reason."""
+    return refusals_of(case)
 
 
 def _form():  # type: ignore[no-untyped-def]
@@ -50,6 +57,9 @@ def new():  # type: ignore[no-untyped-def]
                 _("申込書を登録しました（受付番号 %(number)s）。受領確認のタスクを作成しました。", number=case.number),
                 "success",
             )
+            notice = intake_notice(case)  # regions left out under the prior-use rule
+            if notice:
+                flash(notice, "warning")
             return redirect(url_for("cases.show", case_id=case.id))
     elif form.errors:
         alert = _("入力内容を確認してください。")

@@ -33,6 +33,8 @@ PER_PAGE = 25
 
 ACTION_LABELS = {
     "application_registered": _l("申込書を登録"),
+    "prior_use_declared": _l("過去の利用時間の申告を記録"),
+    "prior_use_region_refused": _l("受付開始日前のため対象国から除外"),
     "task_completed": _l("タスクを完了"),
     "task_claimed": _l("タスクを担当"),
     "task_unclaimed": _l("タスクの担当を解除"),
