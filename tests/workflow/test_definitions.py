@@ -211,7 +211,6 @@ def test_unsafe_python_in_a_dmn_cell_is_refused(edited_bpmn, tmp_path):
     assert error.element == "Rule_EditionCountry_Out"
 
 
-
 ADOPTION_PROPS = '<spiffworkflow:property name="decides" value="adoption"/>'
 
 
