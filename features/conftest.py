@@ -20,6 +20,7 @@ from features.steps.eligibility import *  # noqa: F403
 from features.steps.forms import *  # noqa: F403
 from features.steps.hours import *  # noqa: F403
 from features.steps.intake import *  # noqa: F403
+from features.steps.lifecycle import *  # noqa: F403
 from features.steps.process import *  # noqa: F403
 from features.steps.publicity import *  # noqa: F403
 from features.steps.roles import *  # noqa: F403
@@ -43,6 +44,7 @@ TAGS = {
     "広報": "広報・事例紹介",
     "役割": "受付箱・役割",
     "プロセス": "プロセスのバージョン",
+    "辞退と延期": "辞退・中断・中止・年度の延期",
     "メール": "企業に届くメールを確かめる",
     "時計": "時計を進めてタイマー（flask tick）を実行する",
 }

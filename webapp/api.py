@@ -20,6 +20,7 @@ from .extensions import db, reads_first
 from .models import User
 from .operations import cases as case_ops
 from .operations import hours as hours_ops
+from .operations import lifecycle as lifecycle_ops
 from .operations import tasks as task_ops
 from .operations.errors import Forbidden, Invalid, NotFound, OperationError
 from .operations.prior_use import intake_notice
@@ -167,6 +168,36 @@ def add_hours(case_ref: str):  # type: ignore[no-untyped-def]
         cap=float(summary.cap),
         remaining=float(summary.remaining),
     ), 201
+
+
+# ---------------------------------------------------------------- withdrawal, suspension, cancellation
+
+
+def _reason() -> str:
+    return json_text(json_body(), "reason") or ""
+
+
+@api.post("/cases/<case_ref>/<any(withdraw, suspend, resume, cancel):action>")
+def change_case(case_ref: str, action: str):  # type: ignore[no-untyped-def]
+    """辞退 (the company or staff), 中断・再開 and 中止 (staff), each with {"reason": "..."}."""
+    case = find_case(_user(), case_ref)
+    lifecycle_ops.require_may(action, _user(), case)  # who may, before what they sent
+    operation = {
+        "withdraw": lifecycle_ops.withdraw,
+        "suspend": lifecycle_ops.suspend,
+        "resume": lifecycle_ops.resume,
+        "cancel": lifecycle_ops.cancel,
+    }[action]
+    return jsonify(case_detail(_user(), operation(_user(), case, _reason())))
+
+
+@api.post("/editions/<code>/<any(suspend, resume):action>")
+def change_edition(code: str, action: str):  # type: ignore[no-untyped-def]
+    """A lead postpones (suspends) or resumes every case of an edition whose file says may_be_postponed."""
+    lifecycle_ops.get_postponable_edition(_user(), code)  # 404, then 403, before the body is looked at
+    operation = lifecycle_ops.suspend_edition if action == "suspend" else lifecycle_ops.resume_edition
+    change = operation(_user(), code, _reason())
+    return jsonify(edition=edition_summary(change.edition), cases=[c.number for c in change.cases])
 
 
 __all__ = ["api", "to_multidict", "Forbidden", "NotFound"]

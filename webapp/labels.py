@@ -17,6 +17,8 @@ STAGE_LABELS = {
     "completed": _l("支援完了"),
     "rejected": _l("不採択"),
     "ineligible": _l("不採択（要件外）"),
+    "withdrawn": _l("辞退"),
+    "cancelled": _l("中止"),
 }
 
 STATUS_LABELS = {
@@ -24,6 +26,9 @@ STATUS_LABELS = {
     "ineligible": _l("不採択（要件外）"),
     "rejected": _l("不採択"),
     "completed": _l("完了"),
+    "withdrawn": _l("辞退"),
+    "suspended": _l("中断中"),
+    "cancelled": _l("中止"),
 }
 
 # Codes produced by workflows/dmn/eligibility.dmn. "prior_use_before_open_date" is no longer produced (registration

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -62,6 +63,9 @@ class CaseStatus(enum.StrEnum):
     INELIGIBLE = "ineligible"
     REJECTED = "rejected"
     COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"  # 辞退: the company (or staff on its behalf) withdrew it before completion
+    SUSPENDED = "suspended"  # 中断・延期: paused by staff (or with its whole edition); resumes as active
+    CANCELLED = "cancelled"  # 中止: JETRO ended the support, with a notice to the company
 
 
 class TaskStatus(enum.StrEnum):
@@ -204,6 +208,9 @@ class EditionState(Model):
     edition: Mapped[str] = mapped_column(String(20), primary_key=True)
     adopted_count: Mapped[int] = mapped_column(default=0)
     next_case_seq: Mapped[int] = mapped_column(default=1)
+    # The whole edition postponed (only where its edition file says may_be_postponed): since when, and why.
+    suspended_at: Mapped[datetime | None]
+    suspended_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class Case(Model):
@@ -225,6 +232,10 @@ class Case(Model):
     adopted_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Why it was withdrawn, cancelled or suspended (the history keeps every change with its actor).
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    suspended_at: Mapped[datetime | None]  # while suspended: since when (due dates and timers shift on resume)
+    suspended_with_edition: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     company: Mapped[Company] = relationship()
     countries: Mapped[list[CaseCountry]] = relationship(

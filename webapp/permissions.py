@@ -102,6 +102,23 @@ def _scope_peers_clause(user: User) -> ColumnElement[bool]:
     return false()
 
 
+def can_withdraw_case(user: User, case: Case) -> bool:
+    """辞退: the company itself (an applicant of that company), or JETRO staff when it tells them."""
+    if user.role == Role.STAFF:
+        return True
+    return user.role == Role.APPLICANT and user.company_id is not None and case.company_id == user.company_id
+
+
+def can_suspend_case(user: User) -> bool:
+    """Suspending and resuming one case, and cancelling it (中止, with a notice to the company): JETRO staff."""
+    return user.role == Role.STAFF
+
+
+def can_postpone_edition(user: User) -> bool:
+    """Suspending and resuming every case of an edition at once: a staff lead."""
+    return user.role == Role.STAFF and user.is_lead
+
+
 def can_register_application(user: User) -> bool:
     return user.role == Role.STAFF
 

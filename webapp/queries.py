@@ -17,11 +17,12 @@ from workflows.editions import Edition, get_edition
 
 from .converters import parse_id
 from .extensions import db
-from .labels import CLOSED_REASON_LABELS, STAGE_LABELS, reason_text
+from .labels import CLOSED_REASON_LABELS, STAGE_LABELS, STATUS_LABELS, reason_text
 from .models import AuditEvent, Case, HumanTask, TaskStatus, User, utcnow
 from .operations.cases import adopted_count, intake_closed_reason
 from .operations.errors import NotFound
 from .operations.hours import CountryHours, hours_summary
+from .operations.lifecycle import edition_suspended_at
 from .operations.prior_use import refusals_of
 from .operations.process import STAGE_ORDER
 from .permissions import can_view_case, ledger_countries, visible_tasks_clause
@@ -227,6 +228,9 @@ def case_detail(user: User, case: Case) -> dict[str, Any]:
         "company": case.company.name,
         "received_on": case.received_on.isoformat(),
         "status": case.status,
+        "status_label": str(STATUS_LABELS.get(case.status, case.status)),
+        "status_reason": case.status_reason,  # why it was withdrawn, cancelled or suspended
+        "suspended_at": case.suspended_at.isoformat() if case.suspended_at else None,
         "stage": case.stage,
         "stage_label": str(STAGE_LABELS.get(case.stage, case.stage)),
         "adopted_at": case.adopted_at.isoformat() if case.adopted_at else None,
@@ -263,6 +267,7 @@ def case_detail(user: User, case: Case) -> dict[str, Any]:
 def edition_summary(edition: Edition) -> dict[str, Any]:
     adopted = adopted_count(edition.code)
     closed = intake_closed_reason(edition)
+    postponed = edition_suspended_at(edition.code)
     return {
         "code": edition.code,
         "name_ja": edition.name_ja,
@@ -292,6 +297,8 @@ def edition_summary(edition: Edition) -> dict[str, Any]:
             if edition.prior_use
             else None
         ),  # fmt: skip
+        "may_be_postponed": edition.may_be_postponed,
+        "postponed_since": postponed.isoformat() if postponed else None,
         "requires_domestic_experience": edition.requires_domestic_experience,
         "requires_site_consent": edition.requires_site_consent,
         "allows_planned_site": edition.allows_planned_site,

@@ -105,6 +105,10 @@ class TaskNotReady(Exception):
     """The task is not (or no longer) ready to be completed."""
 
 
+class InstanceFinished(Exception):
+    """The instance has already ended (completed or cancelled): it cannot be cancelled again."""
+
+
 class ProcessRuntimeError(Exception):
     """A script, condition or decision failed while the engine ran; `cause` is the evaluator's refusal or
     error when it was one."""
@@ -130,6 +134,15 @@ class UserTaskInfo:
     data: dict[str, Any]
     country: str | None
     decides: str = ""  # the program decision this task makes (the `decides` property), e.g. "adoption"
+
+
+@dataclass(frozen=True)
+class ShiftedTimer:
+    """A pending timer moved by Instance.shift_timers: its element and its due instant before and after."""
+
+    element: str
+    before: dt.datetime
+    after: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -653,6 +666,50 @@ class Instance:
     def fire_due_timers(self) -> list[ThrownMessage]:
         self.workflow.refresh_timers()
         return self._run()
+
+    # -- ending early and pausing (the application decides when; only the engine state changes here)
+
+    @property
+    def cancelled(self) -> bool:
+        """Ended by cancel() (a withdrawal or a cancellation), not by reaching its end."""
+        return bool(self.workflow.completed) and not self.workflow.success
+
+    def cancel(self) -> list[str]:
+        """Ends the instance where it stands: every task not finished is cancelled, in the called subprocesses
+        too (SpiffWorkflow's BpmnWorkflow.cancel), so no user task stays ready and no timer stays pending.
+        Returns the ids of the user tasks that were ready. Nothing the diagram says runs (no script, no
+        message), so nothing can refuse it."""
+        if self.workflow.completed:
+            raise InstanceFinished()
+        ready = self._ready_ids()
+        self.workflow.cancel()
+        return ready
+
+    def shift_timers(self, delta: dt.timedelta) -> list[ShiftedTimer]:
+        """Moves the pending relative timers later by `delta` (the time a case was suspended).
+
+        SpiffWorkflow keeps a started timer's due instant in the waiting task's internal data (`event_value`,
+        what waiting_events() and next_timer_due() read): an ISO instant for a timeDuration, a dict with the
+        `next` instant for a timeCycle. Those measure time the process has run, so they shift. A timeDate
+        names a calendar instant (the support period's end, from the edition file) and stays where it is. A
+        timer not started yet (no event_value) starts from the clock when its turn comes."""
+        shifted = []
+        waiting = {task.id: task for task in self.workflow.get_tasks(state=TaskState.WAITING)}  # subprocesses too
+        for task in waiting.values():
+            definition = getattr(task.task_spec, "event_definition", None)
+            value = task.internal_data.get("event_value")
+            if value is None:
+                continue
+            name = task.task_spec.bpmn_id or task.task_spec.name
+            if isinstance(definition, spiff_timer.DurationTimerEventDefinition) and isinstance(value, str):
+                before = spiff_timer.TimerEventDefinition.get_datetime(value)
+                task.internal_data["event_value"] = (before + delta).isoformat()
+                shifted.append(ShiftedTimer(name, before, before + delta))
+            elif isinstance(definition, spiff_timer.CycleTimerEventDefinition) and isinstance(value, dict):
+                before = dt.datetime.fromisoformat(value["next"])
+                task.internal_data["event_value"] = {**value, "next": (before + delta).isoformat()}
+                shifted.append(ShiftedTimer(name, before, before + delta))
+        return shifted
 
     def _run(self) -> list[ThrownMessage]:
         self._guard(self.workflow.do_engine_steps)

@@ -7,7 +7,14 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from tests.web import test_api_lifecycle, test_concurrency, test_delivery, test_hour_caps, test_idempotency
+from tests.web import (
+    test_api_lifecycle,
+    test_case_lifecycle,
+    test_concurrency,
+    test_delivery,
+    test_hour_caps,
+    test_idempotency,
+)
 from tests.web.test_delivery import slow_smtp  # noqa: F401  (fixture)
 from webapp.extensions import db
 
@@ -54,3 +61,16 @@ def test_concurrent_requests_with_one_key_book_once_on_postgresql(app, api_as):
 
 def test_concurrent_completions_with_one_key_both_get_the_first_answer_on_postgresql(app, api_as):
     test_idempotency.test_concurrent_completions_with_one_key_both_get_the_first_answer(app, api_as)
+
+
+def test_a_withdrawal_racing_a_completion_on_postgresql(app, api_as):
+    # No write lock up front on PostgreSQL: both run at once and the instance's compare-and-set picks the winner.
+    for attempt in range(4):
+        test_case_lifecycle.test_a_withdrawal_and_a_completion_at_once_one_wins_and_nothing_is_half_written(
+            app, api_as, attempt
+        )
+
+
+def test_withdrawal_suspension_and_cancellation_on_postgresql(app, api_as, set_clock):
+    test_case_lifecycle.test_the_company_withdraws_its_adopted_case_and_frees_its_place(app, api_as)
+    test_case_lifecycle.test_staff_cancel_a_case_with_a_notice_to_the_company(app, api_as)

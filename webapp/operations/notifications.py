@@ -19,21 +19,20 @@ def _period_end(case: Case) -> str:
     return f"{edition.support_period_end:%Y年%-m月%-d日}" if edition else ""
 
 
+def email_company(case: Case, template: str, **context: object) -> None:
+    """Queues one of the program's emails to the company's contact (sent after commit), noted in the history;
+    without a contact address it is skipped, and that is noted instead."""
+    to_addr = case.company.contact_email
+    if not to_addr:
+        record(None, case, "email_skipped", detail=f"{template}: no contact email")
+        return
+    queue_email(template, to_addr, case, edition=get_edition(case.edition), period_end=_period_end(case), **context)
+    record(None, case, "email_queued", detail=template)
+
+
 def _email(template: str) -> Callable[[Case, ThrownMessage], None]:
     def send(case: Case, message: ThrownMessage) -> None:
-        to_addr = case.company.contact_email
-        if not to_addr:
-            record(None, case, "email_skipped", detail=f"{template}: no contact email")
-            return
-        queue_email(
-            template,
-            to_addr,
-            case,
-            edition=get_edition(case.edition),
-            period_end=_period_end(case),
-            reasons=_reasons(case),
-        )
-        record(None, case, "email_queued", detail=template)
+        email_company(case, template, reasons=_reasons(case))
 
     return send
 

@@ -191,13 +191,17 @@ _INSERT_TASK = insert(_tasks)
 _SET_STAGE = update(_cases).where(_cases.c.id == bindparam("case_id")).values(stage=bindparam("stage"))
 
 
-def save_instance(row: ProcessInstance, instance: Instance) -> None:
-    """Compare-and-set on lock_version: of two concurrent writers only one succeeds."""
+def save_instance(row: ProcessInstance, instance: Instance, *, status: str | None = None) -> None:
+    """Compare-and-set on lock_version: of two concurrent writers only one succeeds.
+
+    `status` sets the row's status ("suspended", or "running" to resume); by default it follows the engine state,
+    and a suspended row stays suspended until resumed. A suspended instance has no timer due (tick skips it)."""
+    status = saved_status(row, instance, status)
     values = {
         "state_json": instance.dump(),
         "lock_version": row.lock_version + 1,
-        "status": "completed" if instance.completed else "running",
-        "next_timer_due": instance.next_timer_due(),
+        "status": status,
+        "next_timer_due": None if status == INSTANCE_SUSPENDED else instance.next_timer_due(),
         "updated_at": utcnow(),
     }
     params = {f"p_{name}": value for name, value in values.items()}
@@ -297,3 +301,19 @@ def _case_stage(case: Case, instance: Instance, stages: set[str]) -> str:
 def lock_instance_row(case_id: int) -> ProcessInstance:
     query = select(ProcessInstance).where(ProcessInstance.case_id == case_id)
     return db.session.scalars(query).one()
+
+
+# ---------------------------------------------------------------- suspension and cancellation (see lifecycle.py)
+
+INSTANCE_SUSPENDED = "suspended"
+
+
+def saved_status(row: ProcessInstance, instance: Instance, status: str | None = None) -> str:
+    """The status a save writes: the one asked for, else the engine's (cancelled, completed, running), keeping
+    a suspension until it is lifted explicitly."""
+    if status is not None:
+        return status
+    engine_status = "cancelled" if instance.cancelled else "completed" if instance.completed else "running"
+    if row.status == INSTANCE_SUSPENDED and engine_status == "running":
+        return INSTANCE_SUSPENDED
+    return engine_status

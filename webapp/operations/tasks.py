@@ -24,6 +24,7 @@ from .attachments import store_upload
 from .audit import record
 from .cases import application_answers, edition_state
 from .errors import Conflict, Forbidden, Invalid, NotFound
+from .lifecycle import ended_message, require_not_suspended
 from .notifications import dispatch
 from .process import restore, save_instance
 from .publicity import save_case_study
@@ -53,7 +54,7 @@ def _require_open(task: HumanTask) -> None:
         who = task.completed_by.display_name if task.completed_by else _("システム")
         raise Conflict(_("このタスクは%(who)sさんが既に完了しています。", who=who))
     if task.status != TaskStatus.OPEN.value:
-        raise Conflict(_("このタスクは既に終了しています（支援期間の終了など）。"))
+        raise Conflict(ended_message(task.case) or _("このタスクは既に終了しています（支援期間の終了など）。"))
 
 
 def _require_actor(user: User, task: HumanTask) -> None:
@@ -104,6 +105,7 @@ def claim(user: User, task_id: int) -> HumanTask:
     task = get_task(user, task_id)
     _require_actor(user, task)
     _require_open(task)
+    require_not_suspended(task.case)
     if task.assignee_id not in (None, user.id):
         who = task.assignee.display_name if task.assignee else ""
         raise Conflict(_("このタスクは%(who)sさんが担当しています。", who=who))
@@ -130,6 +132,7 @@ def take_over(user: User, task_id: int, reason: str) -> HumanTask:
         raise Forbidden(_("担当中のタスクを引き継げるのはジェトロのリーダーのみです。"))
     _require_actor(user, task)
     _require_open(task)
+    require_not_suspended(task.case)
     reason = (reason or "").strip()
     if not reason or len(reason) > TAKEOVER_REASON_MAX:
         message = _("引き継ぐ理由を%(max)d文字以内で入力してください。", max=TAKEOVER_REASON_MAX)
@@ -196,6 +199,7 @@ def complete(user: User, task_id: int, formdata: MultiDict, *, csrf: bool = True
     _require_actor(user, task)
     _require_open(task)
     _require_holder(user, task)
+    require_not_suspended(task.case)  # (a suspension meanwhile fails save_instance's compare-and-set)
     row = db.session.get_one(ProcessInstance, task.instance_id)
     try:
         instance = restore(row)

@@ -13,7 +13,7 @@ from ..extensions import db, lock_for_write
 from ..models import ProcessInstance, utcnow
 from .errors import Conflict
 from .notifications import dispatch
-from .process import restore, save_instance
+from .process import INSTANCE_SUSPENDED, restore, save_instance
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ def fire_timers(instance_id: int) -> bool:
     """Runs one instance's due timers; False when there was nothing to do (another host fired them first) or
     the diagram refused the step. The caller commits (one instance per transaction)."""
     row = db.session.get(ProcessInstance, instance_id)
-    if row is None:
+    if row is None or row.status == INSTANCE_SUSPENDED:  # a suspended case's timers wait for its resumption
         return False
     instance = restore(row)
     try:

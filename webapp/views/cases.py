@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, render_template, request, send_file
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import case as sql_case
@@ -20,9 +20,12 @@ from workflows.editions import get_edition, load_editions
 
 from ..converters import parse_id
 from ..extensions import db
+from ..idempotency import form_key
 from ..labels import CLOSED_REASON_LABELS, reason_text
 from ..models import Attachment, Case, Company, HumanTask, OutboxEmail, ProcessInstance, TaskStatus, User
+from ..operations import lifecycle as lifecycle_ops
 from ..operations.attachments import served_type
+from ..operations.errors import Conflict, Invalid
 from ..operations.process import STAGE_ORDER, restore
 from ..permissions import can_log_hours, can_open_case_pages, visible_cases_clause, visible_tasks_clause
 from ..queries import case_history, find_case, visible_hours
@@ -42,6 +45,10 @@ ACTION_LABELS = {
     "task_taken_over": _l("リーダーがタスクを引き継ぎ"),
     "eligibility_assessed": _l("申請要件の審査結果（推奨）を記録"),
     "adopted_beyond_plan": _l("予定採択件数を超えて採択"),
+    "case_withdrawn": _l("案件を辞退"),
+    "case_suspended": _l("案件を中断"),
+    "case_resumed": _l("案件を再開"),
+    "case_cancelled": _l("案件を中止"),
     "hours_logged": _l("作業時間を記録"),
     "email_queued": _l("メールを送信"),
     "email_skipped": _l("メール送信を省略（宛先なし）"),
@@ -71,6 +78,16 @@ EMAIL_TEMPLATE_LABELS = {
     "adoption_notice": _l("採択のお知らせ"),
     "rejection_notice": _l("審査結果のお知らせ"),
     "forms_reminder": _l("様式1・様式2のご提出のお願い"),
+    "withdrawal_confirmation": _l("辞退のご連絡の受付"),
+    "cancellation_notice": _l("支援中止のお知らせ"),
+}
+
+# The case page's withdrawal, suspension and cancellation forms: what each is called and says once done.
+LIFECYCLE_DONE = {
+    "withdraw": _l("案件を辞退しました。企業に確認のメールを送ります。"),
+    "suspend": _l("案件を中断しました。再開するまで、タスクの担当・完了はできず、タイマーも止まります。"),
+    "resume": _l("案件を再開しました。期限とタイマーは中断していた期間だけ後ろにずれます。"),
+    "cancel": _l("案件を中止しました。企業に中止のお知らせを送ります。"),
 }
 
 ATTACHMENT_KINDS = {
@@ -150,7 +167,7 @@ def index():  # type: ignore[no-untyped-def]
         page=page,
         pages=max((total + PER_PAGE - 1) // PER_PAGE, 1),
         editions=sorted(load_editions()),
-        stages=[*STAGE_ORDER, "completed", "rejected", "ineligible"],
+        stages=[*STAGE_ORDER, "completed", "rejected", "ineligible", "withdrawn", "cancelled"],
         country_label=country_label,
     )
 
@@ -209,11 +226,37 @@ def _emails(case: Case) -> list[OutboxEmail]:
 
 @bp.get("/<int:case_id>")
 def show(case_id: int):  # type: ignore[no-untyped-def]
+    return _case_page(find_case(current_user, str(case_id)))
+
+
+@bp.post("/<int:case_id>/<any(withdraw, suspend, resume, cancel):action>")
+def change(case_id: int, action: str):  # type: ignore[no-untyped-def]
+    """辞退・中断・再開・中止 from the case page (the same operations as the API); a refusal shows the page again."""
     case = find_case(current_user, str(case_id))
+    operation = {
+        "withdraw": lifecycle_ops.withdraw,
+        "suspend": lifecycle_ops.suspend,
+        "resume": lifecycle_ops.resume,
+        "cancel": lifecycle_ops.cancel,
+    }[action]
+    try:
+        operation(current_user, case, request.form.get("reason", ""))
+    except (Invalid, Conflict) as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _case_page(case, status=exc.status, action=action)
+    flash(str(LIFECYCLE_DONE[action]), "success")
+    return redirect(url_for(".show", case_id=case.id))
+
+
+def _case_page(case: Case, *, status: int = 200, action: str | None = None) -> Any:
     edition = get_edition(case.edition)
-    return render_template(
+    page = render_template(
         "cases/show.html",
         case=case,
+        lifecycle=_lifecycle_forms(case),
+        lifecycle_open=action,
+        suspended_since=lifecycle_ops.local_date(case.suspended_at, edition),
         edition=edition,
         reason_text=reason_text,
         step_labels=STEP_LABELS,
@@ -231,6 +274,18 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
         attachment_kinds=ATTACHMENT_KINDS,
         country_label=country_label,
     )
+    return page, status
+
+
+def _lifecycle_forms(case: Case) -> list[str]:
+    """The actions the case page offers this user now; each form carries a key of what the page showed, so a
+    double submit acts once."""
+    return [action for action in lifecycle_ops.CASE_ACTIONS if lifecycle_ops.may(action, current_user, case)]
+
+
+@bp.app_template_global("lifecycle_key")
+def lifecycle_key(case: Case, action: str) -> str:
+    return form_key("case", case.id, action, case.status, case.suspended_at.isoformat() if case.suspended_at else "")
 
 
 def diagram_source(sources: dict[str, str], process_id: str) -> str:

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -14,14 +15,17 @@ from workflows.editions import load_editions
 
 from ..extensions import db
 from ..models import Case, CaseCountry, EditionState, HoursEntry
+from ..operations import lifecycle as lifecycle_ops
 from ..operations.cases import intake_closed_reason
+from ..operations.errors import Conflict, Invalid
+from ..operations.lifecycle import edition_suspended_at, local_date
 from ..operations.process import STAGE_ORDER
-from ..permissions import ALL_CASES_ROLES
+from ..permissions import ALL_CASES_ROLES, can_postpone_edition
 from .cases import country_label
 
 bp = Blueprint("dashboard", __name__)
 
-FINAL_STAGES = ("completed", "rejected", "ineligible")
+FINAL_STAGES = ("completed", "rejected", "ineligible", "withdrawn", "cancelled")
 CHART_WIDTH, LABEL_WIDTH, BAR_HEIGHT, ROW_GAP, VALUE_WIDTH = 640, 110, 22, 14, 150
 
 
@@ -62,6 +66,7 @@ def adoptions() -> list[dict[str, Any]]:
                 "adopted": adopted.get(code, 0),
                 "planned": edition.planned_adoptions,
                 "closed_reason": intake_closed_reason(edition),
+                "postponed_since": local_date(edition_suspended_at(code), edition),
             }
         )
     return rows
@@ -110,9 +115,32 @@ def bar_chart(rows: list[HoursRow]) -> dict[str, Any]:
 
 @bp.get("/dashboard")
 def index():  # type: ignore[no-untyped-def]
+    return _page()
+
+
+@bp.post("/dashboard/editions/<code>/<any(suspend, resume):action>")
+def change_edition(code: str, action: str):  # type: ignore[no-untyped-def]
+    """A lead postpones (suspends) or resumes a whole edition whose file allows it; a refusal shows the page again."""
+    user = current_user._get_current_object()
+    operation = lifecycle_ops.suspend_edition if action == "suspend" else lifecycle_ops.resume_edition
+    try:
+        change = operation(user, code, request.form.get("reason", ""))
+    except (Invalid, Conflict) as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _page(exc.status)
+    code, count = change.edition.code, len(change.cases)
+    if action == "suspend":
+        flash(_("%(edition)sを延期しました（%(count)d件の案件を中断）。", edition=code, count=count), "success")
+    else:
+        flash(_("%(edition)sを再開しました（%(count)d件の案件を再開）。", edition=code, count=count), "success")
+    return redirect(url_for(".index"))
+
+
+def _page(status: int = 200) -> Any:
     stages = cases_per_stage()
     hours = hours_per_country()
-    return render_template(
+    page = render_template(
         "dashboard/index.html",
         stage_rows=[(stage, stages.get(stage, 0)) for stage in (*STAGE_ORDER, *FINAL_STAGES)],
         total_cases=sum(stages.values()),
@@ -121,4 +149,6 @@ def index():  # type: ignore[no-untyped-def]
         chart=bar_chart(hours),
         editions=sorted(load_editions()),
         country_label=country_label,
+        may_postpone=can_postpone_edition(current_user),
     )
+    return page, status

@@ -24,7 +24,7 @@ from workflows.engine import TaskNotReady
 from ..extensions import db, reads_first
 from ..idempotency import form_key
 from ..labels import reason_text
-from ..models import Attachment, HumanTask, ProcessInstance, TaskStatus, User
+from ..models import Attachment, CaseStatus, HumanTask, ProcessInstance, TaskStatus, User
 from ..operations import tasks as task_ops
 from ..operations.cases import adopted_count
 from ..operations.errors import Conflict, Forbidden, Invalid, NotFound
@@ -158,7 +158,8 @@ def _render(
 
 
 def _workable(user: User, task: HumanTask) -> bool:
-    return task.status == TaskStatus.OPEN.value and can_act_on_task(user, task)
+    suspended = task.case.status == CaseStatus.SUSPENDED.value  # nothing is done on a suspended case
+    return task.status == TaskStatus.OPEN.value and can_act_on_task(user, task) and not suspended
 
 
 @bp.get("/<int:task_id>")
