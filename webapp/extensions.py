@@ -64,9 +64,15 @@ def lock_for_write() -> None:
     What was read before stays loaded (not reloaded): callers write conditionally (compare-and-set on the
     instance's lock_version, UPDATE … WHERE status = 'open') or refresh what they re-check."""
     session = db.session()
-    if db.engine.dialect.name != "sqlite" or session.info.get("writer") is session.get_transaction():
+    current = session.get_transaction()
+    if db.engine.dialect.name != "sqlite" or (current is not None and session.info.get("writer") is current):
         return
-    if session.new or session.dirty or session.deleted or session.info.get("wrote") is session.get_transaction():
+    if (
+        session.new
+        or session.dirty
+        or session.deleted
+        or (current is not None and session.info.get("wrote") is current)
+    ):
         session.flush()  # this transaction has written (a CLI seeding, say): SQLite already gave it the lock
         return
     if session.in_transaction():

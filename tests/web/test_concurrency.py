@@ -81,3 +81,25 @@ def test_reading_the_editions_writes_nothing(app, api_as):
     assert api_as("staff").get("/editions").status_code == 200
     with app.app_context():
         assert db.session.query(EditionState).count() == 0  # a GET stays a read (no SQLite write lock)
+
+
+def test_taking_the_write_lock_outside_a_transaction_really_takes_it(app):
+    """After a rollback (a lost race for the case number) lock_for_write must still BEGIN IMMEDIATE."""
+    import sqlite3
+
+    from webapp.extensions import lock_for_write
+
+    with app.app_context():
+        db.session.rollback()
+        lock_for_write()
+        other = sqlite3.connect(db.engine.url.database, timeout=0, isolation_level=None)
+        try:
+            try:
+                other.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                assert "locked" in str(exc)
+            else:
+                raise AssertionError("a second writer got the lock: lock_for_write did not take it")
+        finally:
+            other.close()
+            db.session.rollback()
