@@ -64,6 +64,11 @@ class Edition:
     original_by_post: bool = False  # FY2021: the signed original is also posted (「申請書原本の郵送先…」)
     japan_side_may_join: bool = False  # FY2025 footnote 1: the Japanese company's staff may take part
 
+    def plan_reached(self, adopted: int) -> bool:
+        """「予定採択件数に達した時点でお申し込みを締め切ります」: intake closes and further adoptions need a lead's
+        reason once this many are adopted (the one place the planned number is compared)."""
+        return adopted >= self.planned_adoptions
+
     def country(self, code: str) -> Country | None:
         return next((c for c in self.countries if c.code == code), None)
 

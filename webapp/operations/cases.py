@@ -61,7 +61,7 @@ def intake_closed_reason(edition: Edition) -> str | None:
         return _("%(program)sは支援期間が終了しました。", program=edition.name_ja)
     if db.session.scalar(select(EditionState.suspended_at).where(EditionState.edition == edition.code)):
         return _("%(program)sは延期中のため、お申し込みを受け付けていません。", program=edition.name_ja)
-    if adopted_count(edition.code) >= edition.planned_adoptions:
+    if edition.plan_reached(adopted_count(edition.code)):
         return _(
             "%(program)sは予定採択件数（%(count)d件程度）に達したため、お申し込みを締め切りました。",
             program=edition.name_ja,

@@ -279,7 +279,7 @@ def _take_adoption_place(user: User, case: Case, data: dict[str, Any]) -> None:
     edition = get_edition(case.edition)
     assert edition is not None
     state = edition_state(edition.code, for_update=True)
-    if state.adopted_count >= edition.planned_adoptions:
+    if edition.plan_reached(state.adopted_count):
         _adopt_beyond_plan(user, case, edition.planned_adoptions, (data.get("beyond_plan_reason") or "").strip())
     earlier = earlier_undecided_case(case)
     if earlier:
