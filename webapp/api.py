@@ -191,6 +191,13 @@ def change_case(case_ref: str, action: str):  # type: ignore[no-untyped-def]
     return jsonify(case_detail(_user(), operation(_user(), case, _reason())))
 
 
+@api.post("/cases/<case_ref>/set-aside")
+def set_aside(case_ref: str):  # type: ignore[no-untyped-def]
+    """A lead takes a blocking case out of the order of receipt, with {"reason": "..."}."""
+    case = find_case(_user(), case_ref)
+    return jsonify(case_detail(_user(), task_ops.set_aside_in_order(_user(), case, _reason())))
+
+
 @api.post("/editions/<code>/<any(suspend, resume):action>")
 def change_edition(code: str, action: str):  # type: ignore[no-untyped-def]
     """A lead postpones (suspends) or resumes every case of an edition whose file says may_be_postponed."""

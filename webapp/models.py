@@ -230,6 +230,8 @@ class Case(Model):
     ineligible_reasons_json: Mapped[str] = mapped_column(Text, default="[]")
     decision_reason: Mapped[str | None] = mapped_column(Text)
     adopted_at: Mapped[datetime | None]
+    # A lead took this case out of the order of receipt (it no longer blocks later adoptions), and why
+    order_set_aside_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     # Why it was withdrawn, cancelled or suspended (the history keeps every change with its actor).

@@ -238,6 +238,7 @@ def case_detail(user: User, case: Case) -> dict[str, Any]:
         "ineligible_reasons": [{"code": c, "message": reason_text(c, edition)} for c in case.ineligible_reasons],
         "prior_use_refused": refusals_of(case),  # regions left out at registration
         "decision_reason": case.decision_reason,
+        "order_set_aside_reason": case.order_set_aside_reason,
         "tasks": [task_json(t) for t in visible],
         "hours": [
             {

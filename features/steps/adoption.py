@@ -80,6 +80,21 @@ def beyond_plan_in_history(world: World, text: str) -> None:
     assert entries and entries[-1]["detail"] == text, f"規則違反: 予定を超えた採択の理由が履歴に残るべき: {entries}"
 
 
+@step(R("{役割}として、「{文}」という理由で{会社}を申込順から外(?:す|そうとする)"))
+def set_aside(world: World, role: str, text: str, company: str) -> None:
+    world.current = company
+    path = f"/cases/{world.case['id']}/set-aside"
+    world.response = world.api_as(role_user(role)).post(path, json={"reason": text})
+
+
+@step(R("案件の履歴に、申込順から外した理由「{文}」が残る"))
+def set_aside_in_history(world: World, text: str) -> None:
+    world.current = "A精工株式会社"
+    case = world.refresh()
+    entries = [h for h in case["history"] if h["action"] == "order_set_aside"]
+    assert case["order_set_aside_reason"] == text and entries and entries[-1]["detail"] == text, case
+
+
 # ---------------------------------------------------------------- first come, first served
 
 

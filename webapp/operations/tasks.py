@@ -290,9 +290,30 @@ def _take_adoption_place(user: User, case: Case, data: dict[str, Any]) -> None:
     case.adopted_at = utcnow()
 
 
+SET_ASIDE_REASON_MAX = 500
+
+
+def set_aside_in_order(user: User, case: Case, reason: str) -> Case:
+    """A lead takes a case stuck in screening out of the order of receipt, so later cases can be decided; the
+    case itself goes on as before. The reason is kept on the case and in the history."""
+    if not can_reassign(user):
+        raise Forbidden(_("申込順から外せるのはジェトロのリーダーのみです。"))
+    reason = (reason or "").strip()
+    if not reason or len(reason) > SET_ASIDE_REASON_MAX:
+        message = _("申込順から外す理由を%(max)d文字以内で入力してください。", max=SET_ASIDE_REASON_MAX)
+        raise Invalid(message, {"reason": [message]})
+    if case.status != CaseStatus.ACTIVE.value or case.adopted_at is not None:
+        raise Conflict(_("採否が決まっている案件は申込順から外せません。"))
+    before = case.order_set_aside_reason
+    case.order_set_aside_reason = reason
+    record(user, case, "order_set_aside", detail=reason, before=before, after=reason)
+    return case
+
+
 def earlier_undecided_case(case: Case) -> str | None:
-    """The number of a case of the same edition received before this one and not yet decided (still active and
-    not adopted): it is decided first. Same receipt date: the earlier registered (lower case number) first."""
+    """The number of a case of the same edition received before this one and not yet decided (still active, not
+    adopted, not set aside by a lead): it is decided first. Same receipt date: the earlier registered (lower case
+    number) first."""
     return db.session.scalar(
         select(Case.number)
         .where(
@@ -300,6 +321,7 @@ def earlier_undecided_case(case: Case) -> str | None:
             Case.id != case.id,
             Case.status == CaseStatus.ACTIVE.value,
             Case.adopted_at.is_(None),
+            Case.order_set_aside_reason.is_(None),
             (Case.received_on < case.received_on) | ((Case.received_on == case.received_on) & (Case.id < case.id)),
         )
         .order_by(Case.received_on, Case.id)

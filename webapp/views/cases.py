@@ -45,6 +45,7 @@ ACTION_LABELS = {
     "task_taken_over": _l("リーダーがタスクを引き継ぎ"),
     "eligibility_assessed": _l("申請要件の審査結果（推奨）を記録"),
     "adopted_beyond_plan": _l("予定採択件数を超えて採択"),
+    "order_set_aside": _l("リーダーが申込順から外した"),
     "case_withdrawn": _l("案件を辞退"),
     "case_suspended": _l("案件を中断"),
     "case_resumed": _l("案件を再開"),
