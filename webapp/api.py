@@ -182,12 +182,7 @@ def change_case(case_ref: str, action: str):  # type: ignore[no-untyped-def]
     """辞退 (the company or staff), 中断・再開 and 中止 (staff), each with {"reason": "..."}."""
     case = find_case(_user(), case_ref)
     lifecycle_ops.require_may(action, _user(), case)  # who may, before what they sent
-    operation = {
-        "withdraw": lifecycle_ops.withdraw,
-        "suspend": lifecycle_ops.suspend,
-        "resume": lifecycle_ops.resume,
-        "cancel": lifecycle_ops.cancel,
-    }[action]
+    operation = lifecycle_ops.OPERATIONS[action]
     return jsonify(case_detail(_user(), operation(_user(), case, _reason())))
 
 

@@ -39,6 +39,11 @@ def form_key(*parts: object) -> str:
     return ":".join(str(p) for p in parts)
 
 
+def digest(text: str) -> str:
+    """A short stand-in for page state in a form key (a draft, say)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def replay_if_seen() -> Response | None:
     """Before the view: a key already answered replays that answer."""
     if request.method != "POST" or not current_user.is_authenticated:

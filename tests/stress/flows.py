@@ -8,22 +8,12 @@ import time
 from collections import Counter
 from typing import Any
 
-from tests.web.lifecycle import PDF
+from tests.web.lifecycle import HEARING_OK, PDF
 
 from .client import Api, Response
 from .servers import TODAY
 
-HEARING = {
-    "hearing_date": TODAY,
-    "method": "phone",
-    "site_status": "existing",
-    "domestic_experience": "yes",
-    "applied_by_japan_side": False,
-    "site_wants_service": True,
-    "willing_to_build": True,
-    "publicity_consent": True,
-    "prior_use_hours": "0",
-}
+HEARING = {**HEARING_OK, "hearing_date": TODAY}
 BRIEFING = {
     "briefing_date": TODAY,
     "consultation_items": ["A1-1", "A2-1"],
@@ -58,7 +48,7 @@ def register_request(staff: Api, received_on: str, *, company: str, countries: l
         "edition": "FY2025", "received_on": received_on, "company_name": company,
         "corporate_number": corporate_number or None, "contact_department": "知的財産部",
         "contact_name": "山田 一郎", "contact_email": contact_email, "countries": countries,
-        "site_type": "subsidiary", "domestic_experience": "yes", "publicity_consent": True, "prior_use_hours": "0",
+        "site_type": "subsidiary", "domestic_experience": "yes", "publicity_consent": True,
     }  # fmt: skip
     return staff.post_multipart("/applications", fields, {"sealed_pdf": ("application.pdf", PDF)})
 

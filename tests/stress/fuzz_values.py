@@ -52,7 +52,7 @@ APPLICATION: dict[str, Any] = {
     "contact_email": "fuzz@example.jp", "contact_phone": "03-0000-0000", "countries": ["TH"],
     "site_type": "subsidiary", "local_site_name": "Fuzz Thailand", "applied_by_japan_side": False,
     "site_wants_service": True, "domestic_experience": "yes", "desired_services": "研修",
-    "training_headcount": "20", "prior_use_hours": "0", "publicity_consent": True, "local_status": "規程なし",
+    "training_headcount": "20", "prior_use": {"TH": "0"}, "publicity_consent": True, "local_status": "規程なし",
 }  # fmt: skip
 HOURS: dict[str, Any] = {"country": "CN", "work_date": TODAY, "activity": "meeting", "hours": "0.25", "note": "fuzz"}
 COMPLETIONS: dict[str, dict[str, Any]] = {
@@ -81,7 +81,7 @@ LIST_PARAMS: dict[str, list[str]] = {
 }  # fmt: skip
 
 _DATE_FIELDS = {"received_on", "hearing_date", "briefing_date", "start_date", "end_date", "meeting_date", "work_date"}
-_NUMBER_FIELDS = {"prior_use_hours", "estimated_hours", "hours", "capital_jpy"}
+_NUMBER_FIELDS = {"estimated_hours", "hours", "capital_jpy"}
 _INTEGER_FIELDS = {"employees_hq", "employees_local", "training_headcount", "training_participants"}
 
 

@@ -156,3 +156,15 @@ def test_a_task_form_submitted_from_two_tabs_completes_once_and_the_second_tab_i
     with app.app_context():
         assert db.session.query(ProcessInstance).one().lock_version == 2
         assert db.session.query(IdempotentRequest).count() == 1
+
+
+def test_a_draft_saved_again_after_the_page_reloaded_is_saved_again(app, api_as):
+    staff = api_as("staff")
+    case = register(staff, "FY2025", ["TH"], "2025-07-01")
+    task = open_task(staff, case["id"], "receipt_confirmation")
+    browser = login(app.test_client(), "staff")
+    for note in ("一回目", "二回目"):
+        key = hidden_key(browser.get(f"/tasks/{task['id']}").text)
+        saved = browser.post(f"/tasks/{task['id']}", data={"action": "draft", "note": note, "idempotency_key": key})
+        assert saved.status_code == 302, saved.text
+    assert "二回目" in browser.get(f"/tasks/{task['id']}").text

@@ -9,6 +9,7 @@ Each operation flushes; the request commits once (webapp/boundary.py), and the e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,7 +35,7 @@ REASON_MAX = 500
 # Before completion: what may still be withdrawn or cancelled.
 UNFINISHED = (CaseStatus.ACTIVE.value, CaseStatus.SUSPENDED.value)
 
-CASE_ACTIONS = ("withdraw", "suspend", "resume", "cancel")
+CASE_ACTIONS = ("withdraw", "suspend", "resume", "cancel")  # OPERATIONS (below) maps each to its operation
 _REASON_MESSAGES = {
     "withdraw": _l("辞退の理由を%(max)d文字以内で入力してください。"),
     "suspend": _l("中断の理由を%(max)d文字以内で入力してください。"),
@@ -286,6 +287,15 @@ def _shift_due_dates(case: Case, paused: timedelta) -> list[dict[str, Any]]:
 class EditionChange:
     edition: Edition
     cases: list[Case]
+
+
+# The case page and the API run the same operation per action.
+OPERATIONS: dict[str, Callable[[User, Case, str | None], Case]] = {
+    "withdraw": withdraw,
+    "suspend": suspend,
+    "resume": resume,
+    "cancel": cancel,
+}
 
 
 def get_postponable_edition(user: User, code: str) -> Edition:

@@ -234,12 +234,7 @@ def show(case_id: int):  # type: ignore[no-untyped-def]
 def change(case_id: int, action: str):  # type: ignore[no-untyped-def]
     """辞退・中断・再開・中止 from the case page (the same operations as the API); a refusal shows the page again."""
     case = find_case(current_user, str(case_id))
-    operation = {
-        "withdraw": lifecycle_ops.withdraw,
-        "suspend": lifecycle_ops.suspend,
-        "resume": lifecycle_ops.resume,
-        "cancel": lifecycle_ops.cancel,
-    }[action]
+    operation = lifecycle_ops.OPERATIONS[action]
     try:
         operation(current_user, case, request.form.get("reason", ""))
     except (Invalid, Conflict) as exc:

@@ -22,7 +22,7 @@ from workflows.editions import get_edition
 from workflows.engine import TaskNotReady
 
 from ..extensions import db, reads_first
-from ..idempotency import form_key
+from ..idempotency import digest, form_key
 from ..labels import reason_text
 from ..models import Attachment, CaseStatus, HumanTask, ProcessInstance, TaskStatus, User
 from ..operations import tasks as task_ops
@@ -149,8 +149,10 @@ def _render(
         instructions=details.instructions,
         on_behalf=acts_on_behalf(user, task),
         may_act=can_act_on_task(user, task),
-        idempotency_key=form_key("task", task.id),
-        decision=decision_facts(task, details),  # a second tab or a double submit completes once
+        # the task as this page showed it (with its draft): a second tab or a double submit acts once, while a
+        # draft saved again after the page reloaded is a new act
+        idempotency_key=form_key("task", task.id, digest(task.draft_json or "")),
+        decision=decision_facts(task, details),
         due=due_state(task),
         **case_summary(task),
     )
