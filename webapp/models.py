@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -217,13 +217,18 @@ class Case(Model):
     __tablename__ = "support_case"
     __table_args__ = (
         _enum_check("status", CaseStatus),
-        Index("ix_case_edition_received", "edition", "received_on", "id"),
+        Index("ix_case_edition_received", "edition", "received_on", "received_time", "id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(30), unique=True)
     edition: Mapped[str] = mapped_column(String(20))
     company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    # When the application email arrived (Japan time): the order of receipt, ties broken by case id.
     received_on: Mapped[date]
+    received_time: Mapped[time] = mapped_column(server_default="00:00:00")
+    # FY2021 asks for the signed original by post: when the company sent it and when it arrived.
+    original_sent_on: Mapped[date | None]
+    original_received_on: Mapped[date | None]
     status: Mapped[str] = mapped_column(String(20), default=CaseStatus.ACTIVE.value)
     stage: Mapped[str] = mapped_column(String(30), default="receipt", index=True)
     application_json: Mapped[str] = mapped_column(Text, default="{}")
