@@ -33,6 +33,7 @@ from forms.fields import (
     MemoField,
     MultiCheckboxField,
     TextField,
+    TimeInputField,
     nfkc,
 )
 from forms.uploads import PDF, UploadCheck
@@ -108,6 +109,11 @@ class PriorUseByCountry(FormField):
 class ApplicationForm(TaskForm):
     edition = ChoiceField(_l("事業（年度）"), [Required(_l("事業（年度）を選択してください"))])
     received_on = DateInputField(_l("申込書受領日"), [Required(_l("申込書受領日を入力してください"))])
+    received_time = TimeInputField(
+        _l("申込メールの受信時刻"),
+        [Required(_l("申込メールの受信時刻を入力してください（例: 10:30）"))],
+        description=_l("受付順（先着順）は受領日と受信時刻で決まります。同じ時刻のときは案件番号の若い順です。"),
+    )
     company_name = TextField(_l("会社名"), [Required(_l("会社名を入力してください"))], column=Company.name)
     company_name_en = TextField(_l("会社名（英語）"), column=Company.name_en)
     corporate_number = TextField(
@@ -235,6 +241,17 @@ class ApplicationForm(TaskForm):
         if field.data < edition.announced_on:
             raise ValidationError(
                 _l("申込書受領日は募集開始日（%(date)s）以降の日付にしてください", date=edition.announced_on)
+            )
+
+    def validate_received_time(self, field: Any) -> None:
+        """Received today: not later than now (Japan time, the editions' zone)."""
+        edition = self._editions().get(self.edition.data or "")
+        if field.data is None or edition is None:
+            return
+        now = clock.now().astimezone(edition.support_period_end.tzinfo)
+        if self.received_on.data == now.date() and field.data > now.time():
+            raise ValidationError(
+                _l("受信時刻に未来の時刻は指定できません（現在は%(now)sです）", now=now.strftime("%H:%M"))
             )
 
     def validate_corporate_number(self, field: Any) -> None:

@@ -9,7 +9,7 @@ finite and of sane size, dates lie within DATE_RANGE.
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -25,6 +25,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
+    TimeField,
     widgets,
 )
 from wtforms.validators import StopValidation, ValidationError
@@ -167,6 +168,37 @@ class DateInputField(DateField):
                 _l("%(earliest)sから%(latest)sまでの日付を入力してください", earliest=earliest, latest=latest)
             )
         self.data = day
+
+
+class TimeInputField(TimeField):
+    """A time of day, 「10:30」 (seconds, if sent, are dropped: the order of receipt is kept to the minute)."""
+
+    def process_data(self, value: Any) -> None:
+        self.data = to_time(value)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if not valuelist:
+            return
+        self.data = None
+        value = single(valuelist)
+        if is_blank(value):
+            return
+        parsed = to_time(normalize(value))
+        if parsed is None:
+            raise ValueError(_l("時刻を「10:30」の形式（24時間制）で入力してください"))
+        self.data = parsed
+
+
+def to_time(value: Any) -> time | None:
+    if value is None or isinstance(value, time):
+        return value
+    text = str(value)[:8]
+    for pattern in ("%H:%M", "%H:%M:%S"):
+        try:
+            return datetime.strptime(text, pattern).time().replace(second=0)
+        except ValueError:
+            continue
+    return None
 
 
 class DecimalInputField(DecimalField):

@@ -78,7 +78,7 @@ def _create_cases() -> None:
     expert = {c: u for u in db.session.scalars(select(User).where(User.role == "expert")) for c in u.countries}
     for company, countries, received_on, target in CASES:
         data = {
-            "edition": "FY2025", "received_on": received_on, "company_name": company, "contact_name": "ご担当者", "contact_department": "総務部",
+            "edition": "FY2025", "received_on": received_on, "received_time": "09:30", "company_name": company, "contact_name": "ご担当者", "contact_department": "総務部",
             "contact_email": "contact@example.jp", "countries": countries, "site_type": "subsidiary",
             "domestic_experience": "yes", "publicity_consent": True,
         }  # fmt: skip

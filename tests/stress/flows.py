@@ -45,7 +45,7 @@ def register_request(staff: Api, received_on: str, *, company: str, countries: l
                      corporate_number: str = "", contact_email: str = "contact@example.jp") -> Response:  # fmt: skip
     """POST /applications with the sealed PDF (multipart), as staff register a received application."""
     fields = {
-        "edition": "FY2025", "received_on": received_on, "company_name": company,
+        "edition": "FY2025", "received_on": received_on, "received_time": "00:00", "company_name": company,
         "corporate_number": corporate_number or None, "contact_department": "知的財産部",
         "contact_name": "山田 一郎", "contact_email": contact_email, "countries": countries,
         "site_type": "subsidiary", "domestic_experience": "yes", "publicity_consent": True,

@@ -45,7 +45,7 @@ RAW_BODIES: list[bytes] = [
 
 # field -> kind; the kinds pick the hostile pool used most often for the field
 APPLICATION: dict[str, Any] = {
-    "edition": "FY2025", "received_on": "2025-06-30", "company_name": "株式会社ファズ", "company_name_en": "Fuzz KK",
+    "edition": "FY2025", "received_on": "2025-06-30", "received_time": "09:30", "company_name": "株式会社ファズ", "company_name_en": "Fuzz KK",
     "corporate_number": "1234567890123", "hq_address": "東京都港区", "representative": "代表 太郎",
     "capital_jpy": "10000000", "employees_hq": "120", "employees_local": "30", "industry": "精密機器",
     "is_sme": True, "contact_department": "知的財産部", "contact_name": "山田 一郎",

@@ -609,6 +609,7 @@ def test_publicity_published_needs_the_case_story() -> None:
 APPLICATION = {
     "edition": "FY2025",
     "received_on": "2025-06-02",
+    "received_time": "09:30",
     "company_name": "株式会社サンプル精機",
     "company_name_en": "Sample Seiki Co., Ltd.",
     "corporate_number": "1234567890123",

@@ -28,6 +28,7 @@ def application(edition: str, countries: list[str], received_on: str, **extra: A
     return {
         "edition": edition,
         "received_on": received_on,
+        "received_time": extra.pop("received_time", "00:00"),
         "company_name": extra.pop("company_name", "株式会社サンプル精機"),
         "contact_department": "知的財産部",
         "contact_name": "山田 一郎",

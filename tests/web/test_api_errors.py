@@ -207,6 +207,7 @@ def test_an_empty_application_lists_every_missing_field(app, api_as):
         "countries": ["対象国を1つ以上選択してください"],
         "edition": ["事業（年度）を選択してください"],
         "received_on": ["申込書受領日を入力してください"],
+        "received_time": ["申込メールの受信時刻を入力してください（例: 10:30）"],
     }
 
 

@@ -20,6 +20,7 @@ def form_data(**overrides):
     data = {
         "edition": "FY2025",
         "received_on": "2025-07-01",
+        "received_time": "09:30",
         "company_name": "株式会社みなと食品",
         "contact_department": "総務部",
         "contact_name": "港 花子",

@@ -117,7 +117,7 @@ def test_a_third_edition_file_runs_a_case_end_to_end_with_its_own_figures(
         " 中国を除いて申込書を登録しました。"
     )
     refused = staff.post("/applications", json={
-        "edition": "FY2026", "received_on": "2026-06-22", "company_name": "株式会社さきの", "contact_department": "法務部",
+        "edition": "FY2026", "received_on": "2026-06-22", "received_time": "09:30", "company_name": "株式会社さきの", "contact_department": "法務部",
         "contact_name": "先野 一郎", "contact_email": "sakino@example.jp", "countries": ["CN"],
         "prior_use": {"CN": "16"}})  # fmt: skip
     assert shown.answer("POST /applications (refused)", refused, 409)["error"].endswith("申込書を登録できません。")

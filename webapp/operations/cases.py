@@ -9,6 +9,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from forms.fields import to_time
 from workflows.editions import Edition, get_edition
 from workflows.engine import Instance
 
@@ -94,6 +95,7 @@ def register_application(actor: User, data: dict[str, Any], uploads: dict) -> Ca
         edition=edition.code,
         company=company,
         received_on=_as_date(data["received_on"]),
+        received_time=to_time(data["received_time"]),
         application_json=json.dumps(data, ensure_ascii=False, default=str),
         created_by_id=actor.id,
     )

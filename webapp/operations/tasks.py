@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from flask_babel import gettext as _
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, literal, select, tuple_, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import MultiDict
@@ -312,8 +312,9 @@ def set_aside_in_order(user: User, case: Case, reason: str) -> Case:
 
 def earlier_undecided_case(case: Case) -> str | None:
     """The number of a case of the same edition received before this one and not yet decided (still active, not
-    adopted, not set aside by a lead): it is decided first. Same receipt date: the earlier registered (lower case
-    number) first."""
+    adopted, not set aside by a lead): it is decided first. The order is the received instant (date and time of
+    the application email); the same minute: the earlier registered (lower case number) first."""
+    order = tuple_(Case.received_on, Case.received_time, Case.id)
     return db.session.scalar(
         select(Case.number)
         .where(
@@ -322,9 +323,9 @@ def earlier_undecided_case(case: Case) -> str | None:
             Case.status == CaseStatus.ACTIVE.value,
             Case.adopted_at.is_(None),
             Case.order_set_aside_reason.is_(None),
-            (Case.received_on < case.received_on) | ((Case.received_on == case.received_on) & (Case.id < case.id)),
+            order < tuple_(literal(case.received_on), literal(case.received_time), literal(case.id)),
         )
-        .order_by(Case.received_on, Case.id)
+        .order_by(Case.received_on, Case.received_time, Case.id)
         .limit(1)
     )
 
