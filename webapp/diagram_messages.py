@@ -74,6 +74,11 @@ def describe_definition_error(exc: ProcessDefinitionError) -> str:
         "no_diagram": _("図の情報（BPMNDiagram）がありません。モデラーで保存したファイルを使ってください。"),
         "no_shape": _("この要素に図形がありません。モデラーで配置してください。"),
         "unbounded_loop": _("繰り返しに最大回数（loopMaximum、1〜100）を指定してください。"),
+        "undeclared_collection": _(
+            "複数インスタンスのコレクション「%(what)s」を、その ID のプロパティ（bpmn:property）としてプロセスに"
+            "宣言してください（宣言がないと標準のモデラーが保存時に参照を消します）。",
+            what=exc.detail,
+        ),
         "xml": _("XML として読み込めません：%(what)s", what=exc.message),
         "file_type": _(
             "拡張子が .bpmn または .dmn のファイルだけをデプロイできます（%(what)s）。", what=exc.file or ""

@@ -290,6 +290,7 @@ def _check_document_rules(tree: etree._ElementTree, file: str) -> None:
                 f"a loop needs loopMaximum between 1 and {MAX_LOOP_ITERATIONS}", _owning_element(loop), file,
                 code="unbounded_loop",
             )  # fmt: skip
+    _check_loop_references(tree, file)
     shapes = {n.get("bpmnElement") for n in tree.iter(f"{_BPMNDI}BPMNShape", f"{_BPMNDI}BPMNEdge")}
     if not shapes:
         raise ProcessDefinitionError("no diagram interchange (BPMNDiagram)", None, file, code="no_diagram")
@@ -299,6 +300,26 @@ def _check_document_rules(tree: etree._ElementTree, file: str) -> None:
                 raise ProcessDefinitionError(
                     "element has no shape in the diagram", node.get("id"), file, code="no_shape"
                 )
+
+
+# What a multi-instance's loopDataInputRef/loopDataOutputRef may refer to: BPMN makes them references to an
+# item-aware element, so the standard modeler (bpmn-js) reports any other name as unresolved and drops it on save.
+_ITEM_AWARE = ("property", "dataObject", "dataInput", "dataOutput")
+
+
+def _check_loop_references(tree: etree._ElementTree, file: str) -> None:
+    """Each collection a multi-instance reads or fills is declared under that id, e.g. as a process property
+    <bpmn:property id="countries" name="countries"/>, which the engine does not otherwise read (it takes the
+    collection from the task data by the reference's text)."""
+    declared = {n.get("id") for tag in _ITEM_AWARE for n in tree.iter(f"{_BPMN}{tag}")}
+    for tag in ("loopDataInputRef", "loopDataOutputRef"):
+        for ref in tree.iter(f"{_BPMN}{tag}"):
+            name = (ref.text or "").strip()
+            if name not in declared:
+                raise ProcessDefinitionError(
+                    f"{tag} '{name}' is not declared (e.g. as a process property with that id)", _owning_element(ref),
+                    file, code="undeclared_collection", detail=name,
+                )  # fmt: skip
 
 
 def _evaluated_places(spec: Any, ids: Mapping[Any, str]) -> Iterator[tuple[str, str, Mode]]:
