@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 
 from workflows.engine import ProcessDefinitionError
 
+from ..designer.models import ProcessDraft
+from ..designer.routes import ActionForm
 from ..diagram_messages import describe_definition_error
 from ..extensions import db
 from ..models import ProcessInstance, ProcessVersion
@@ -49,7 +51,11 @@ def index():  # type: ignore[no-untyped-def]
             .group_by(ProcessInstance.process_version_id)
         ).all()
     )
-    return render_template("process/index.html", versions=versions, running=running, form=DeployForm())
+    drafts = db.session.scalars(select(ProcessDraft).order_by(ProcessDraft.id.desc()).limit(20)).all()
+    return render_template(
+        "process/index.html", versions=versions, running=running, form=DeployForm(), drafts=drafts,
+        draft_form=ActionForm(),
+    )  # fmt: skip
 
 
 @bp.post("/deploy")
