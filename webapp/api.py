@@ -25,7 +25,7 @@ from .operations import tasks as task_ops
 from .operations.errors import Forbidden, Invalid, NotFound, OperationError
 from .operations.prior_use import intake_notice
 from .permissions import can_log_hours, can_reassign
-from .queries import case_detail, edition_summary, find_case, inbox_query, task_json
+from .queries import case_detail, edition_summary, find_case, inbox_query, ledger_detail, task_json
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 # Before the routes below are added: bounded ids in every `<int:…>` (see converters.py).
@@ -158,16 +158,37 @@ def add_hours(case_ref: str):  # type: ignore[no-untyped-def]
     if not form.validate():
         raise Invalid(_("入力内容を確認してください。"), {k: [str(e) for e in v] for k, v in form.errors.items()})
     entry = hours_ops.add_entry(_user(), case, form.to_task_data())
+    return _entry_answer(case, entry), 201
+
+
+@api.get("/cases/<case_ref>/hours")
+def show_ledger(case_ref: str):  # type: ignore[no-untyped-def]
+    """The ledger grouped by edition: accounts (cap, used net of reversals, remaining) and entries."""
+    return jsonify(ledger_detail(_user(), find_case(_user(), case_ref)))
+
+
+@api.post("/cases/<case_ref>/hours/<int:entry_id>/reverse")
+def reverse_hours(case_ref: str, entry_id: int):  # type: ignore[no-untyped-def]
+    """The expert cancels their own entry by a reversal entry, with {"reason": "..."}."""
+    case = find_case(_user(), case_ref)
+    reversal = hours_ops.reverse_entry(_user(), case, entry_id, _reason())
+    return _entry_answer(case, reversal, reverses=entry_id), 201
+
+
+def _entry_answer(case: Any, entry: Any, **extra: Any) -> Any:
     summary = next(h for h in hours_ops.hours_summary(case) if h.country == entry.country)
     return jsonify(
         id=entry.id,
         country=entry.country,
+        edition=entry.edition,
         hours=float(entry.hours),
         counted=entry.counted,
         used=float(summary.used),
         cap=float(summary.cap),
         remaining=float(summary.remaining),
-    ), 201
+        follow_up_reserved=float(summary.reserved),
+        **extra,
+    )
 
 
 # ---------------------------------------------------------------- withdrawal, suspension, cancellation

@@ -11,6 +11,7 @@ from webapp.extensions import db
 from webapp.models import HourAccount, HoursEntry
 
 from .lifecycle import adopt, register
+from .service import into_service
 from .test_rules import FY2021_OPEN, hours_of, log_hours
 
 
@@ -38,6 +39,8 @@ def test_two_entries_on_two_cases_of_one_company_cannot_pass_the_cap_together(ap
     second = register(staff, "FY2025", ["CN"], "2025-07-01")
     adopt(staff, first["id"])
     adopt(staff, second["id"])
+    into_service(api_as, first["id"])
+    into_service(api_as, second["id"])
     for attempt in range(3):  # a race lost by luck once would not show the rule; three rounds of 12 + 12 > 23
         responses = _at_once(
             lambda: log_hours(expert, first["id"], "CN", "12"),
@@ -57,11 +60,13 @@ def test_hours_of_an_earlier_edition_do_not_count_against_this_editions_cap(app,
     set_clock(FY2021_OPEN)
     earlier = register(staff, "FY2021", ["CN"], "2021-08-02")
     adopt(staff, earlier["id"])
+    into_service(api_as, earlier["id"])
     assert log_hours(expert, earlier["id"], "CN", "17", work_date="2021-10-01").status_code == 201
 
     set_clock(DEMO_NOW)
     later = register(staff, "FY2025", ["CN"], "2025-07-01")
     adopt(staff, later["id"])
+    into_service(api_as, later["id"])
     assert hours_of(staff, later["id"], "CN")["remaining"] == 23.0
     accepted = log_hours(expert, later["id"], "CN", "23")
     assert accepted.status_code == 201, accepted.get_json()

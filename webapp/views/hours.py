@@ -9,9 +9,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from forms import ACTIVITY_KINDS, TaskContext, TaskForm, build_form
+from forms.choices import localized
 from workflows.editions import get_edition
 
 from ..extensions import db
@@ -19,9 +19,10 @@ from ..idempotency import form_key
 from ..labels import CLOSED_REASON_LABELS
 from ..models import Case, HoursEntry, User, utcnow
 from ..operations import hours as hours_ops
-from ..operations.errors import Conflict, Invalid
-from ..permissions import can_log_hours, can_open_case_pages, ledger_countries
-from ..queries import find_case, visible_hours
+from ..operations.errors import Conflict, Forbidden, Invalid, NotFound
+from ..operations.hours import accounts_by_edition
+from ..permissions import can_correct_entry, can_log_hours, can_open_case_pages, ledger_countries
+from ..queries import find_case, ledger_entries, visible_hours
 from .cases import country_label, format_hours
 
 bp = Blueprint("hours", __name__)
@@ -33,27 +34,17 @@ def loggable_countries(user: User, case: Case) -> tuple[str, ...]:
     return tuple(code for code in case.country_codes if can_log_hours(user, case, code))
 
 
-def entry_form(case: Case, countries: tuple[str, ...]) -> TaskForm:
+def entry_form(case: Case, countries: tuple[str, ...], *, posted: bool = True) -> TaskForm:
     context = TaskContext(edition=get_edition(case.edition), countries=countries)
-    if request.method == "POST":
+    if posted and request.method == "POST":
         return build_form("hours_entry", context=context, formdata=request.form)
     today = utcnow().astimezone(JST).date()
     return build_form("hours_entry", context=context, data={"work_date": today})
 
 
-def ledger_entries(user: User, case: Case) -> list[HoursEntry]:
-    """The company's entries for the case's countries the user may read (the cap is per company and country)."""
-    query = (
-        select(HoursEntry)
-        .where(HoursEntry.company_id == case.company_id, HoursEntry.country.in_(ledger_countries(user, case)))
-        .options(selectinload(HoursEntry.expert))
-        .order_by(HoursEntry.work_date.desc(), HoursEntry.id.desc())
-    )
-    return list(db.session.scalars(query))
-
-
 def render_ledger(case: Case, form: TaskForm | None, status: int = 200):  # type: ignore[no-untyped-def]
     last_entry = db.session.scalar(select(func.max(HoursEntry.id)).where(HoursEntry.company_id == case.company_id))
+    entries = ledger_entries(current_user, case)
     page = render_template(
         "hours/ledger.html",
         case=case,
@@ -61,12 +52,22 @@ def render_ledger(case: Case, form: TaskForm | None, status: int = 200):  # type
         # the ledger as this page showed it: the same form sent twice (or from two tabs) records once
         idempotency_key=form_key("hours", case.id, last_entry or 0),
         hours=visible_hours(current_user, case),
-        entries=ledger_entries(current_user, case),
+        accounts=accounts_by_edition(case, ledger_countries(current_user, case)),
+        entries=entries,
+        reversed_ids={e.reverses_id for e in entries if e.reverses_id is not None},
+        can_correct=lambda entry: can_correct_entry(current_user, entry),
+        edition_name=_edition_name,
         activity_labels=dict(ACTIVITY_KINDS),
         country_label=country_label,
         CLOSED_REASON_LABELS=CLOSED_REASON_LABELS,
+        reason_max=hours_ops.REASON_MAX,
     )
     return page, status
+
+
+def _edition_name(code: str) -> str:
+    edition = get_edition(code)
+    return str(localized(edition.name_ja, edition.name_en)) if edition else code
 
 
 @bp.route("/cases/<int:case_id>/hours", methods=["GET", "POST"])
@@ -100,6 +101,30 @@ def ledger(case_id: int):  # type: ignore[no-untyped-def]
             hours=format_hours(entry.hours),
             country=country_label(case.edition, entry.country),
             remaining=format_hours(remaining),
+        ),
+        "success",
+    )
+    return redirect(url_for(".ledger", case_id=case.id))
+
+
+@bp.post("/cases/<int:case_id>/hours/<int:entry_id>/reverse")
+@login_required
+def reverse(case_id: int, entry_id: int):  # type: ignore[no-untyped-def]
+    """The expert cancels one of their own entries by a reversal entry with a reason (the original stays)."""
+    if not can_open_case_pages(current_user):
+        abort(403)
+    case = find_case(current_user, str(case_id))
+    try:
+        reversal = hours_ops.reverse_entry(current_user, case, entry_id, request.form.get("reason", ""))
+    except (Invalid, Conflict, Forbidden, NotFound) as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        countries = loggable_countries(current_user, case)
+        return render_ledger(case, entry_form(case, countries, posted=False) if countries else None, exc.status)
+    flash(
+        _(
+            "記録を取り消しました（%(hours)s時間を戻しました）。正しい内容があれば改めて記録してください。",
+            hours=format_hours(-reversal.hours),
         ),
         "success",
     )
