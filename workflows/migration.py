@@ -92,4 +92,8 @@ def migrate(instance: Instance, target: Definition) -> Instance:
         if diff is not None:
             migrate_workflow(diff, sub, target.subprocess_specs[sub.spec.name])
     workflow.subprocess_specs = target.subprocess_specs
-    return Instance(target, workflow)
+    moved = Instance(target, workflow)
+    # The tasks keep their ids (SpiffWorkflow re-points them at the new specs), so what the application stored
+    # for the ready ones (its task rows) still holds: the moved instance starts from the same stored state.
+    moved._stored_ready = instance._stored_ready
+    return moved

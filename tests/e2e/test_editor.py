@@ -27,7 +27,9 @@ def lint_issues(page, pane: str) -> dict:
     return json.loads(raw)
 
 
-def test_a_designer_edits_a_task_in_the_properties_panel_saves_a_draft_and_deploys_it(page, live, api_as):
+def test_a_designer_edits_a_task_in_the_properties_panel_saves_a_draft_deploys_it_and_moves_a_case(page, live, api_as):
+    staff = api_as("staff")
+    running = register(staff, "FY2025", ["TH"], "2025-07-01")  # on v1, waiting at the receipt confirmation
     open_editor(page, live)
     assert page.get_by_role("heading", level=1).inner_text().startswith("プロセスの編集")
     bpmn = page.locator('[data-file-pane="support_program.bpmn"]')
@@ -77,19 +79,24 @@ def test_a_designer_edits_a_task_in_the_properties_panel_saves_a_draft_and_deplo
     page.get_by_role("link", name="保存済みの下書きを検査（移行できる案件）").click()
     page.wait_for_selector("#check-diagram[data-ready=true]")
     assert page.get_by_text("デプロイの検査に通ります。").is_visible()
-    assert page.get_by_text("実行中の案件はありません。").is_visible()
+    assert page.get_by_text("1 件中 1 件が下書きに移行できます。").is_visible()
     screenshot(page, "draft-check")
     page.get_by_role("link", name="編集に戻る").click()
     page.wait_for_selector("#process-editor[data-ready=true]")
     page.get_by_role("button", name="保存済みの下書きをデプロイ").click()
     page.wait_for_load_state()
-    assert page.get_by_text("下書きをバージョン 1 としてデプロイしました。").is_visible(), page.content()
+    assert page.get_by_text("下書きをバージョン 2 としてデプロイしました。").is_visible(), page.content()
+    page.get_by_role("button", name="移行できる案件をすべて移行").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("1 件を v2 に移行しました。").is_visible(), page.content()
+    assert page.locator(f'tr[data-case="{running["number"]}"]').inner_text().endswith("このバージョンで実行中です")
+    screenshot(page, "draft-moved")
     assert page.js_errors == []
     # Nothing but the libraries' own style="" markup is refused (editor.css places those elements instead).
     assert [v for v in page.csp_violations if not v.startswith("Applying inline style")] == []
 
-    staff = api_as("staff")
-    case = register(staff, "FY2025", ["TH"], "2025-07-01")
-    task = open_task(staff, case["id"], "receipt_confirmation")
-    assert complete(staff, task["id"], {"sealed_pdf_confirmed": True}).status_code == 200
-    assert open_task(staff, case["id"], "hearing")["title"] == "ヒアリング（電話）"
+    # the moved case goes on on the new version, and so do new cases
+    for case in (running, register(staff, "FY2025", ["TH"], "2025-07-01", company_name="東海精工株式会社")):
+        task = open_task(staff, case["id"], "receipt_confirmation")
+        assert complete(staff, task["id"], {"sealed_pdf_confirmed": True}).status_code == 200
+        assert open_task(staff, case["id"], "hearing")["title"] == "ヒアリング（電話）"

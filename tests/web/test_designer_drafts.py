@@ -12,7 +12,7 @@ from tests.fixtures import PASSWORD
 from tests.web.lifecycle import complete, open_task, register
 from webapp.designer.models import ProcessDraft
 from webapp.extensions import db
-from webapp.models import AuditEvent, ProcessVersion
+from webapp.models import AuditEvent, ProcessInstance, ProcessVersion
 
 BPMN = "support_program.bpmn"
 
@@ -144,3 +144,54 @@ def test_the_check_of_a_draft_that_would_be_refused_places_the_problem_and_judge
     assert "hearing_v2" in page and "デプロイの検査に通るまで、移行できるかは判定できません。" in page
     diagram = json.loads(re.search(r'id="check-diagram-data">(.*?)</script>', page, re.S).group(1))
     assert diagram["marks"] == {"Hearing": "problem"}
+
+
+def deployed_draft(client, replace: tuple[str, str]) -> int:
+    draft_id, config = start(client)
+    files = {**config["files"], BPMN: config["files"][BPMN].replace(*replace)}
+    assert save(client, draft_id, files, 1).get_json()["problems"] == []
+    assert client.post(f"/process/drafts/{draft_id}/deploy").status_code == 302
+    return draft_id
+
+
+def test_moving_cases_refuses_one_at_a_changed_task_and_moves_one_at_an_unchanged_task(app, users, api_as):
+    staff = api_as("staff")
+    waiting = register(staff, "FY2025", ["TH"], "2025-07-01")
+    task = open_task(staff, waiting["id"], "receipt_confirmation")
+    assert complete(staff, task["id"], {"sealed_pdf_confirmed": True}).status_code == 200  # at the hearing
+    fresh = register(staff, "FY2025", ["TH"], "2025-07-01", company_name="東海精工株式会社")  # at the receipt
+    client = login(app.test_client(), "designer")
+    draft_id = deployed_draft(client, ('name="ヒアリング"', 'name="ヒアリング（電話）"'))
+
+    page = client.post(f"/process/drafts/{draft_id}/move", data={"all": "1"}, follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert "1 件を v2 に移行しました。" in text
+    assert f"{waiting['number']} は移行していません：ヒアリング（Hearing）にいますが" in text
+    rows = dict(re.findall(r'<tr data-case="([^"]+)">(.*?)</tr>', text, re.S))
+    assert "このバージョンで実行中です" in rows[fresh["number"]]
+    with app.app_context():
+        versions = {row.case_id: row.process_version.version for row in db.session.query(ProcessInstance)}
+        assert versions == {waiting["id"]: 1, fresh["id"]: 2}
+        assert [e.case_id for e in db.session.query(AuditEvent).filter_by(action="case_migrated")] == [fresh["id"]]
+    # the moved case goes on from its open task, on the new version
+    task = open_task(staff, fresh["id"], "receipt_confirmation")
+    assert complete(staff, task["id"], {"sealed_pdf_confirmed": True}).status_code == 200
+    assert open_task(staff, fresh["id"], "hearing")["title"] == "ヒアリング（電話）"
+    assert open_task(staff, waiting["id"], "hearing")["title"] == "ヒアリング"
+
+
+def test_a_rollback_deploys_the_earlier_version_again_for_new_cases(app, users, api_as):
+    staff = api_as("staff")
+    register(staff, "FY2025", ["TH"], "2025-07-01")  # deploys v1 (the repository's diagram)
+    client = login(app.test_client(), "designer")
+    deployed_draft(client, ('name="ヒアリング"', 'name="ヒアリング（電話）"'))
+    with app.app_context():
+        first = db.session.query(ProcessVersion).filter_by(version=1).one().id
+    page = client.post(f"/process/{first}/redeploy", follow_redirects=True).get_data(as_text=True)
+    assert "v1 の内容をバージョン 3 として再デプロイしました。" in page
+    case = register(staff, "FY2025", ["TH"], "2025-07-01", company_name="東海精工株式会社")
+    task = open_task(staff, case["id"], "receipt_confirmation")
+    assert complete(staff, task["id"], {"sealed_pdf_confirmed": True}).status_code == 200
+    assert open_task(staff, case["id"], "hearing")["title"] == "ヒアリング"
+    again = client.post(f"/process/{first}/redeploy", follow_redirects=True).get_data(as_text=True)
+    assert "v1 は最新のバージョンと同じ内容です。" in again

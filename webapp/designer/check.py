@@ -30,6 +30,7 @@ class CaseMove:
     movable: bool
     reasons: list[str]
     elements: list[str]
+    current: bool = False  # already on the version the draft was deployed as
 
 
 @dataclass
@@ -40,10 +41,10 @@ class DraftCheck:
 
     @property
     def movable(self) -> list[CaseMove]:
-        return [c for c in self.cases if c.movable]
+        return [c for c in self.cases if c.movable and not c.current]
 
 
-def _reason(blocker: Blocker) -> str:
+def reason(blocker: Blocker) -> str:
     if blocker.code == "removed":
         return _(
             "%(title)s（%(id)s）にいますが、下書きにはこの要素がありません。", title=blocker.title, id=blocker.element
@@ -56,7 +57,7 @@ def _reason(blocker: Blocker) -> str:
     )  # fmt: skip
 
 
-def _case_moves(definition: Definition) -> list[CaseMove]:
+def _case_moves(definition: Definition, deployed_version_id: int | None) -> list[CaseMove]:
     query = (
         select(ProcessInstance)
         .where(ProcessInstance.status.in_(("running", INSTANCE_SUSPENDED)))
@@ -73,8 +74,9 @@ def _case_moves(definition: Definition) -> list[CaseMove]:
                 company=row.case.company.name,
                 version=row.process_version.version,
                 movable=result.movable,
-                reasons=[_reason(b) for b in result.blockers],
+                reasons=[reason(b) for b in result.blockers],
                 elements=[b.element for b in result.blockers],
+                current=row.process_version_id == deployed_version_id,
             )
         )
     return moves
@@ -88,6 +90,6 @@ def check_draft(draft: ProcessDraft) -> DraftCheck:
         definition = parse_files(draft.sources)
     except ProcessDefinitionError:
         return DraftCheck(check_files(draft.sources), seconds=time.perf_counter() - started)
-    result = DraftCheck([], _case_moves(definition))
+    result = DraftCheck([], _case_moves(definition, draft.deployed_version_id))
     result.seconds = time.perf_counter() - started
     return result

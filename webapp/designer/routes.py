@@ -3,7 +3,7 @@ check access, and call the operations in drafts.py; the request commits."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -20,6 +20,7 @@ from .check import check_draft
 from .drafts import check_files, deploy_draft, save_draft, start_draft
 from .editor_config import editor_config
 from .models import ProcessDraft
+from .moves import move_cases
 
 bp = Blueprint("designer", __name__, url_prefix="/process/drafts", template_folder="templates")
 
@@ -74,6 +75,25 @@ def check(draft_id: int):  # type: ignore[no-untyped-def]
     return render_template("designer/check.html", draft=draft, result=result, diagram=diagram, form=ActionForm())
 
 
+@bp.post("/<int:draft_id>/move")
+def move(draft_id: int):  # type: ignore[no-untyped-def]
+    """Moves the chosen running cases (or, with `all`, every one that can) to the version the draft became."""
+    draft = _draft(draft_id)
+    if not ActionForm().validate_on_submit() or draft.deployed_version is None:
+        abort(400)
+    chosen = None if request.form.get("all") else [i for i in map(parse_id, request.form.getlist("case")) if i]
+    if chosen == []:
+        flash(_("移行する案件を選んでください。"), "error")
+        return redirect(url_for(".check", draft_id=draft_id))
+    results = move_cases(draft.deployed_version, chosen, current_user)
+    moved = [r for r in results if r.moved]
+    flash(_("%(n)d 件を v%(v)d に移行しました。", n=len(moved), v=draft.deployed_version.version), "success")
+    for result in results:
+        if not result.moved:
+            flash(_("%(case)s は移行していません：%(why)s", case=result.case_number, why=result.message), "error")
+    return redirect(url_for(".check", draft_id=draft_id))
+
+
 @bp.post("/<int:draft_id>/save")
 def save(draft_id: int):  # type: ignore[no-untyped-def]
     draft = _draft(draft_id)
@@ -115,4 +135,4 @@ def deploy(draft_id: int):  # type: ignore[no-untyped-def]
         )
     else:
         flash(_("下書きの内容が現在のバージョンと同じため、新しいバージョンは作成していません。"), "info")
-    return redirect(url_for("process.index"))
+    return redirect(url_for(".check", draft_id=draft_id))  # next: which running cases can move to it
