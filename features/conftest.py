@@ -25,6 +25,7 @@ from features.steps.period import *  # noqa: F403
 from features.steps.process import *  # noqa: F403
 from features.steps.publicity import *  # noqa: F403
 from features.steps.roles import *  # noqa: F403
+from features.steps.training import *  # noqa: F403
 from features.support import Mailbox, World, start_mailbox
 from tests.fixtures import create_users
 from webapp import create_app

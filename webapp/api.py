@@ -12,7 +12,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from forms import TaskContext, build_form, describe_form
-from workflows.editions import load_editions
+from workflows.editions import get_edition, load_editions
 
 from . import converters
 from .api_input import formdata, json_body, json_text, query_int, task_list_args, to_multidict
@@ -21,11 +21,12 @@ from .models import User
 from .operations import cases as case_ops
 from .operations import hours as hours_ops
 from .operations import lifecycle as lifecycle_ops
+from .operations import sessions as session_ops
 from .operations import tasks as task_ops
 from .operations.errors import Forbidden, Invalid, NotFound, OperationError
 from .operations.prior_use import intake_notice
 from .permissions import can_log_hours, can_reassign
-from .queries import case_detail, edition_summary, find_case, inbox_query, ledger_detail, task_json
+from .queries import case_detail, edition_summary, find_case, inbox_query, ledger_detail, session_json, task_json
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 # Before the routes below are added: bounded ids in every `<int:…>` (see converters.py).
@@ -173,6 +174,27 @@ def reverse_hours(case_ref: str, entry_id: int):  # type: ignore[no-untyped-def]
     case = find_case(_user(), case_ref)
     reversal = hours_ops.reverse_entry(_user(), case, entry_id, _reason())
     return _entry_answer(case, reversal, reverses=entry_id), 201
+
+
+@api.get("/cases/<case_ref>/sessions")
+def list_sessions(case_ref: str):  # type: ignore[no-untyped-def]
+    """Training sessions and consultations delivered, for the countries whose ledger the user may read."""
+    case = find_case(_user(), case_ref)
+    return jsonify(sessions=[session_json(s) for s in session_ops.case_sessions(_user(), case)])
+
+
+@api.post("/cases/<case_ref>/sessions")
+def add_session(case_ref: str):  # type: ignore[no-untyped-def]
+    """The expert records a training session (B) or a consultation (A); its hours go to the ledger."""
+    case = find_case(_user(), case_ref)
+    if not any(can_log_hours(_user(), case, code) for code in case.country_codes):  # who may, before what they sent
+        raise Forbidden(_("この国の時間を記録できるのは担当の現地専門家のみです。"))
+    context = TaskContext(edition=get_edition(case.edition), countries=tuple(case.country_codes))
+    form = build_form("service_session", context=context, formdata=formdata(), csrf=False)
+    if not form.validate():
+        raise Invalid(_("入力内容を確認してください。"), {k: [str(e) for e in v] for k, v in form.errors.items()})
+    session, entry = session_ops.record_session(_user(), case, form.to_task_data())
+    return jsonify(session=session_json(session), hours=_entry_answer(case, entry).get_json()), 201
 
 
 def _entry_answer(case: Any, entry: Any, **extra: Any) -> Any:

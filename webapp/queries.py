@@ -18,7 +18,7 @@ from workflows.editions import Edition, get_edition
 from .converters import parse_id
 from .extensions import db
 from .labels import CLOSED_REASON_LABELS, STAGE_LABELS, STATUS_LABELS, reason_text
-from .models import AuditEvent, Case, HoursEntry, HumanTask, TaskStatus, User, utcnow
+from .models import AuditEvent, Case, HoursEntry, HumanTask, ServiceSession, TaskStatus, User, utcnow
 from .operations.cases import adopted_count, intake_closed_reason
 from .operations.errors import NotFound
 from .operations.hours import CountryHours, accounts_by_edition, hours_summary
@@ -244,6 +244,24 @@ def entry_json(entry: HoursEntry, reversed_ids: set[int]) -> dict[str, Any]:
         "reason": entry.reason,
         "reversed": entry.id in reversed_ids,
         "session_id": entry.session_id,
+    }
+
+
+def session_json(session: ServiceSession) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "country": session.country,
+        "kind": session.kind,
+        "held_on": session.held_on.isoformat(),
+        "mode": session.mode,
+        "place": session.place,
+        "items": session.items,
+        "other_item": session.other_item,
+        "audiences": session.audiences,
+        "language": session.language,
+        "interpreter": session.interpreter,
+        "attendees": session.attendees,
+        "expert": session.expert.username,
     }
 
 

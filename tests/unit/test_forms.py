@@ -94,7 +94,7 @@ def test_every_form_key_has_a_form() -> None:
         "follow_up",
         "publicity",
     }
-    assert task_keys | {"application", "hours_entry"} == set(FORM_CLASSES)
+    assert task_keys | {"application", "hours_entry", "service_session"} == set(FORM_CLASSES)
     assert FORM_CLASSES["application"] is ApplicationForm
     assert FORM_CLASSES["hours_entry"] is HoursEntryForm
     assert all(issubclass(cls, TaskForm) for cls in FORM_CLASSES.values())

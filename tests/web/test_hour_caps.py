@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from tests.fixtures import DEMO_NOW
+from tests.fixtures import DEMO_NOW, PASSWORD
 from webapp.extensions import db
 from webapp.models import HourAccount, HoursEntry
 
@@ -75,3 +75,64 @@ def test_hours_of_an_earlier_edition_do_not_count_against_this_editions_cap(app,
     with app.app_context():
         editions = sorted(e for (e,) in db.session.query(HoursEntry.edition))
         assert editions == ["FY2021", "FY2025"]
+
+
+def _login(app: Any, username: str) -> Any:
+    client = app.test_client()
+    assert client.post("/login", data={"username": username, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def test_the_ledger_page_groups_by_edition_and_an_expert_reverses_an_entry_once(app, api_as, set_clock):
+    """Earlier editions are history under their own heading; a reversal keeps the original, the net counts, and the
+    same reversal form sent twice records once."""
+    staff, expert = api_as("staff"), api_as("expert_cn")
+    set_clock(FY2021_OPEN)
+    earlier = register(staff, "FY2021", ["CN"], "2021-08-02")
+    adopt(staff, earlier["id"])
+    into_service(api_as, earlier["id"])
+    assert log_hours(expert, earlier["id"], "CN", "5", work_date="2021-10-01").status_code == 201
+    set_clock(DEMO_NOW)
+    case = register(staff, "FY2025", ["CN"], "2025-07-01")
+    adopt(staff, case["id"])
+    into_service(api_as, case["id"])
+    entry = log_hours(expert, case["id"], "CN", "4").get_json()
+
+    browser = _login(app, "expert_cn")
+    page = browser.get(f"/cases/{case['id']}/hours").text
+    assert "記録済みの作業：2025年度" in page and "記録済みの作業：2021年度" in page and "過去の年度（履歴）" in page
+    form = {"reason": "二重に記録したため", "idempotency_key": f"reverse:{entry['id']}"}
+    first = browser.post(f"/cases/{case['id']}/hours/{entry['id']}/reverse", data=form)
+    again = browser.post(f"/cases/{case['id']}/hours/{entry['id']}/reverse", data=form)
+    assert (first.status_code, again.status_code) == (302, 302)  # the repeat gets the first answer
+    assert hours_of(staff, case["id"], "CN")["remaining"] == 23.0
+    with app.app_context():
+        rows = db.session.query(HoursEntry).filter_by(case_id=case["id"]).order_by(HoursEntry.id).all()
+        assert [(float(r.hours), r.reverses_id, r.reason) for r in rows] == [
+            (4.0, None, None),
+            (-4.0, entry["id"], "二重に記録したため"),
+        ]
+    page = _login(app, "staff").get(f"/cases/{case['id']}/hours").text
+    assert "取消済み" in page and "二重に記録したため" in page and "取り消す" not in page  # staff see, only experts act
+    other = api_as("expert_vn").post(f"/cases/{case['id']}/hours/{entry['id']}/reverse", json={"reason": "x"})
+    assert other.status_code == 404  # an expert of another country does not see the case
+
+
+def test_the_sessions_page_records_a_training_and_its_lecture_hours(app, api_as):
+    staff = api_as("staff")
+    case = register(staff, "FY2025", ["CN"], "2025-07-01")
+    adopt(staff, case["id"])
+    into_service(api_as, case["id"])
+    browser = _login(app, "expert_cn")
+    page = browser.get(f"/cases/{case['id']}/sessions").text
+    assert "その他（専門家と協議）" in page and "日本企業の社員" in page
+    form = {"country": "CN", "kind": "training", "held_on": "2025-07-01", "mode": "web", "topics": ["B6"],
+            "audiences": ["local_employees"], "language": "zh", "attendees": "12", "hours": "1.5",
+            "idempotency_key": "s-1"}  # fmt: skip
+    refused = browser.post(f"/cases/{case['id']}/sessions", data=form)
+    assert refused.status_code == 422 and "B6は対象者（従業員）向けのテーマではありません" in refused.text
+    accepted = browser.post(f"/cases/{case['id']}/sessions", data={**form, "topics": ["B4"], "idempotency_key": "s-2"})
+    assert accepted.status_code == 302
+    assert hours_of(staff, case["id"], "CN")["used"] == 1.5
+    listed = staff.get(f"/cases/{case['id']}/sessions").get_json()["sessions"]
+    assert [(s["items"], s["language"], s["attendees"]) for s in listed] == [(["B4"], "zh", 12)]

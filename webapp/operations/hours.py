@@ -157,7 +157,7 @@ def add_entry(user: User, case: Case, data: dict[str, Any], *, session_id: int |
     """Adds one ledger entry; refuses one that would pass the cap, naming the remaining hours, and one that would
     eat into the follow-up's reservation unless confirmed."""
     country = data["country"]
-    _require_logger(user, case, country)
+    require_logger(user, case, country)
     require_service_open(case, country)
     require_in_period(case, data["work_date"], "work_date", _("作業日"))
     hours = Decimal(str(data["hours"]))
@@ -187,7 +187,7 @@ def add_entry(user: User, case: Case, data: dict[str, Any], *, session_id: int |
     return entry
 
 
-def _require_logger(user: User, case: Case, country: str) -> None:
+def require_logger(user: User, case: Case, country: str) -> None:
     if not can_view_case(user, case):
         raise NotFound(_("案件が見つかりません。"))
     if not can_log_hours(user, case, country):

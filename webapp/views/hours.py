@@ -11,7 +11,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from forms import ACTIVITY_KINDS, TaskContext, TaskForm, build_form
-from forms.choices import localized
+from forms.choices import LANGUAGES, localized
+from forms.sessions import SESSION_AUDIENCES, SESSION_KINDS, SESSION_MODES
 from workflows.editions import get_edition
 
 from ..extensions import db
@@ -19,6 +20,7 @@ from ..idempotency import form_key
 from ..labels import CLOSED_REASON_LABELS
 from ..models import Case, HoursEntry, User, utcnow
 from ..operations import hours as hours_ops
+from ..operations import sessions as session_ops
 from ..operations.errors import Conflict, Forbidden, Invalid, NotFound
 from ..operations.hours import accounts_by_edition
 from ..permissions import can_correct_entry, can_log_hours, can_open_case_pages, ledger_countries
@@ -129,3 +131,58 @@ def reverse(case_id: int, entry_id: int):  # type: ignore[no-untyped-def]
         "success",
     )
     return redirect(url_for(".ledger", case_id=case.id))
+
+
+# ---------------------------------------------------------------- training sessions and consultations
+
+
+def session_form(case: Case, countries: tuple[str, ...]) -> TaskForm:
+    context = TaskContext(edition=get_edition(case.edition), countries=countries)
+    if request.method == "POST":
+        return build_form("service_session", context=context, formdata=request.form)
+    return build_form("service_session", context=context, data={"held_on": utcnow().astimezone(JST).date()})
+
+
+def render_sessions(case: Case, form: TaskForm | None, status: int = 200):  # type: ignore[no-untyped-def]
+    count = len(session_ops.case_sessions(current_user, case))
+    page = render_template(
+        "hours/sessions.html",
+        case=case,
+        form=form,
+        idempotency_key=form_key("sessions", case.id, count),
+        sessions=session_ops.case_sessions(current_user, case),
+        country_label=country_label,
+        kind_labels=dict(SESSION_KINDS),
+        mode_labels=dict(SESSION_MODES),
+        audience_labels=dict(SESSION_AUDIENCES),
+        language_labels=LANGUAGES,
+    )
+    return page, status
+
+
+@bp.route("/cases/<int:case_id>/sessions", methods=["GET", "POST"])
+@login_required
+def sessions(case_id: int):  # type: ignore[no-untyped-def]
+    if not can_open_case_pages(current_user):
+        abort(403)
+    case = find_case(current_user, str(case_id))
+    countries = loggable_countries(current_user, case)
+    if request.method == "GET":
+        return render_sessions(case, session_form(case, countries) if countries else None)
+    if not countries:
+        abort(403)
+    form = session_form(case, countries)
+    if not form.validate():
+        flash(_("入力内容を確認してください。"), "error")
+        return render_sessions(case, form, 422)
+    try:
+        _session, entry = session_ops.record_session(current_user, case, form.to_task_data())
+    except (Invalid, Conflict) as exc:
+        db.session.rollback()
+        for name, messages in exc.errors.items():
+            if name in form:
+                form[name].errors = [*form[name].errors, *messages]
+        flash(exc.message, "error")
+        return render_sessions(case, form, exc.status)
+    flash(_("記録しました（作業時間に%(hours)s時間を記録しました）。", hours=format_hours(entry.hours)), "success")
+    return redirect(url_for(".sessions", case_id=case.id))
