@@ -80,7 +80,14 @@ def test_a_designer_edits_a_task_in_the_properties_panel_saves_a_draft_deploys_i
     page.wait_for_selector("#check-diagram[data-ready=true]")
     assert page.get_by_text("デプロイの検査に通ります。").is_visible()
     assert page.get_by_text("1 件中 1 件が下書きに移行できます。").is_visible()
+    live.app.config["DRAFT_SCENARIO_PATHS"] = ["features/test_publicity.py"]  # a few scenarios, end to end
+    page.get_by_role("button", name="受け入れシナリオを実行（1分ほどかかります）").click()
+    page.wait_for_selector("#check-diagram[data-ready=true]", timeout=120_000)
+    assert page.locator("[data-scenario-summary]").inner_text().startswith("シナリオ 4 件：成功 4 件、失敗 0 件")
+    assert page.locator("#check-diagram .djs-element.is-covered").count() > 20  # coverage drawn
+    assert page.locator('#check-diagram .djs-element.not-covered[data-element-id="EndRejected"]').count() == 1
     screenshot(page, "draft-check")
+    page.goto(page.url.replace("/scenarios", "/check"))
     page.get_by_role("link", name="編集に戻る").click()
     page.wait_for_selector("#process-editor[data-ready=true]")
     page.get_by_role("button", name="保存済みの下書きをデプロイ").click()

@@ -195,3 +195,24 @@ def test_a_rollback_deploys_the_earlier_version_again_for_new_cases(app, users, 
     assert open_task(staff, case["id"], "hearing")["title"] == "ヒアリング"
     again = client.post(f"/process/{first}/redeploy", follow_redirects=True).get_data(as_text=True)
     assert "v1 は最新のバージョンと同じ内容です。" in again
+
+
+def test_the_acceptance_scenarios_run_on_the_draft_with_the_coverage_of_its_diagram(app, users):
+    app.config["DRAFT_SCENARIO_PATHS"] = ["features/test_publicity.py"]  # a few scenarios, end to end
+    client = login(app.test_client(), "designer")
+    draft_id, config = start(client)
+    page = client.post(f"/process/drafts/{draft_id}/scenarios").get_data(as_text=True)
+    summary = re.search(r"<p data-scenario-summary>(.*?)</p>", page).group(1)
+    assert re.fullmatch(r"シナリオ 4 件：成功 4 件、失敗 0 件（\d+ 秒）", summary), summary
+    coverage = re.search(r"<p data-coverage>(.*?)</p>", page).group(1)
+    assert re.fullmatch(r"図の網羅：要素 \d+ / \d+（\d+%）、フロー \d+ / \d+（\d+%）", coverage), coverage
+    marks = json.loads(re.search(r'id="check-diagram-data">(.*?)</script>', page, re.S).group(1))["marks"]
+    assert marks["Publicity"] == marks["Flow_Done"] == "covered"
+    assert marks["EndRejected"] == "uncovered"  # no publicity scenario rejects a case
+
+    files = {**config["files"], BPMN: config["files"][BPMN].replace('value="publicity"/>', 'value="follow_up"/>', 1)}
+    save(client, draft_id, files, 1)
+    page = client.post(f"/process/drafts/{draft_id}/scenarios").get_data(as_text=True)
+    assert "失敗 4 件" in page and page.count('data-outcome="failed"') == 4
+    with app.app_context():
+        assert db.session.query(ProcessVersion).count() == 0  # the run touched nothing here

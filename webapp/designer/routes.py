@@ -13,7 +13,7 @@ from workflows.engine import ProcessDefinitionError
 from ..api_input import json_body
 from ..converters import parse_id
 from ..diagram_messages import describe_definition_error
-from ..extensions import db
+from ..extensions import db, reads_first
 from ..operations.errors import OperationError
 from ..permissions import can_deploy
 from .check import check_draft
@@ -21,6 +21,7 @@ from .drafts import check_files, deploy_draft, save_draft, start_draft
 from .editor_config import editor_config
 from .models import ProcessDraft
 from .moves import move_cases
+from .scenarios import ScenarioRun, run_scenarios
 
 bp = Blueprint("designer", __name__, url_prefix="/process/drafts", template_folder="templates")
 
@@ -62,17 +63,35 @@ def edit(draft_id: int):  # type: ignore[no-untyped-def]
     )  # fmt: skip
 
 
-@bp.get("/<int:draft_id>/check")
-def check(draft_id: int):  # type: ignore[no-untyped-def]
-    draft = _draft(draft_id)
+def _check_page(draft: ProcessDraft, scenarios: ScenarioRun | None = None):  # type: ignore[no-untyped-def]
     result = check_draft(draft)
     marks = {p.element: "problem" for p in result.problems if p.element}
     for move in result.cases:
         for element in move.elements:
             marks.setdefault(element, "blocker")
+    if scenarios is not None and not scenarios.error:
+        for element in [*scenarios.nodes, *scenarios.flows]:
+            covered = element in scenarios.covered_nodes or element in scenarios.covered_flows
+            marks.setdefault(element, "covered" if covered else "uncovered")
     bpmn = next((name for name in draft.sources if name.endswith(".bpmn")), None)
     diagram = {"xml": draft.sources[bpmn] if bpmn else "", "marks": marks}
-    return render_template("designer/check.html", draft=draft, result=result, diagram=diagram, form=ActionForm())
+    return render_template(
+        "designer/check.html", draft=draft, result=result, diagram=diagram, form=ActionForm(), scenarios=scenarios
+    )
+
+
+@bp.get("/<int:draft_id>/check")
+def check(draft_id: int):  # type: ignore[no-untyped-def]
+    return _check_page(_draft(draft_id))
+
+
+@bp.post("/<int:draft_id>/scenarios")
+@reads_first  # writes nothing: no write lock held while the features run
+def scenarios(draft_id: int):  # type: ignore[no-untyped-def]
+    draft = _draft(draft_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    return _check_page(draft, run_scenarios(draft.sources))
 
 
 @bp.post("/<int:draft_id>/move")

@@ -1,5 +1,6 @@
 // The draft check page's diagram: bpmn-js NavigatedViewer with the elements that have a deploy problem or that
-// keep a running case from moving to the draft marked (data from the page's JSON, no request).
+// keep a running case from moving to the draft marked, and after a scenario run what the scenarios passed
+// through and what they did not (data from the page's JSON, no request).
 (function () {
   "use strict";
   var container = document.getElementById("check-diagram");
@@ -8,6 +9,7 @@
     return;
   }
   var data = JSON.parse(source.textContent);
+  var MARKERS = { problem: "has-problem", blocker: "blocks-migration", covered: "is-covered", uncovered: "not-covered" };
   var viewer = new window.BpmnJS({ container: container });
   viewer.importXML(data.xml).then(function () {
     var registry = viewer.get("elementRegistry");
@@ -15,7 +17,7 @@
     canvas.zoom("fit-viewport");
     Object.keys(data.marks).forEach(function (id) {
       if (registry.get(id)) {
-        canvas.addMarker(id, data.marks[id] === "problem" ? "has-problem" : "blocks-migration");
+        canvas.addMarker(id, MARKERS[data.marks[id]] || "blocks-migration");
       }
     });
     container.dataset.ready = "true";
