@@ -37,11 +37,18 @@ SESSION_AUDIENCES = (
     ("japan_employees", _l("日本企業の社員")),
 )
 JAPAN_SIDE = ("japan_managers", "japan_employees")
+# The audience menu B names (管理職 / 従業員) for each of them
+TOPIC_AUDIENCE = {
+    "local_managers": "managers",
+    "local_employees": "employees",
+    "japan_managers": "managers",
+    "japan_employees": "employees",
+}
 
 
-def topic_audience(code: str) -> str:
-    """ "local_managers" -> "managers": the audience menu B names."""
-    return code.split("_", 1)[1]
+def topic_audiences(codes: list[str] | None) -> list[str]:
+    """["local_managers", "japan_employees"] -> ["employees", "managers"]; unknown codes are left to the choices."""
+    return sorted({TOPIC_AUDIENCE[c] for c in codes or [] if c in TOPIC_AUDIENCE})
 
 
 def _training(form: Any) -> bool:
@@ -145,7 +152,7 @@ class ServiceSessionForm(TaskForm):
             return
         if not field.data:
             raise ValidationError(_l("研修のテーマを1つ以上選択してください"))
-        error = audience_error(field.data, sorted({topic_audience(a) for a in self.audiences.data or []}))
+        error = audience_error(field.data, topic_audiences(self.audiences.data))
         if error:
             raise ValidationError(error)
 
@@ -155,5 +162,5 @@ class ServiceSessionForm(TaskForm):
 
     def validate_audiences(self, field: Any) -> None:
         """「専門家による管理職向けコンサルテーション」: a consultation is for managers."""
-        if self.kind.data == "consultation" and any(topic_audience(a) != "managers" for a in field.data or []):
+        if self.kind.data == "consultation" and topic_audiences(field.data) not in ([], ["managers"]):
             raise ValidationError(_l("コンサルテーションの対象者は管理職です（管理職向けコンサルテーション）"))

@@ -136,3 +136,31 @@ def test_the_sessions_page_records_a_training_and_its_lecture_hours(app, api_as)
     assert hours_of(staff, case["id"], "CN")["used"] == 1.5
     listed = staff.get(f"/cases/{case['id']}/sessions").get_json()["sessions"]
     assert [(s["items"], s["language"], s["attendees"]) for s in listed] == [(["B4"], "zh", 12)]
+
+
+def test_bad_input_to_reversals_and_sessions_is_refused_with_a_message_never_a_500(app, api_as):
+    staff, expert = api_as("staff"), api_as("expert_cn")
+    case = register(staff, "FY2025", ["CN"], "2025-07-01")
+    adopt(staff, case["id"])
+    into_service(api_as, case["id"])
+    entry = log_hours(expert, case["id"], "CN", "1").get_json()
+    base = f"/cases/{case['id']}"
+    for body in ({"reason": ["a"]}, {"reason": {"x": 1}}, {"reason": "x" * 501}, {"reason": "\u0000"}, {}):
+        answer = expert.post(f"{base}/hours/{entry['id']}/reverse", json=body)
+        assert answer.status_code == 422 and answer.get_json()["error"], (body, answer.get_json())
+    assert expert.post(f"{base}/hours/999999/reverse", json={"reason": "x"}).status_code == 404
+    for body in (
+        {},
+        {"kind": "training", "country": "CN", "held_on": "2025-07-01", "mode": "phone", "topics": ["B1"],
+         "audiences": ["local_managers"], "language": "ja", "attendees": 3, "hours": "1"},  # a training is not by phone
+        {"kind": "training", "country": "CN", "held_on": "2024-01-01", "mode": "web", "topics": ["B1"],
+         "audiences": ["local_managers"], "language": "ja", "attendees": 3, "hours": "1"},  # before the adoption
+        {"kind": "consultation", "country": "CN", "held_on": "2025-07-01", "mode": "web", "items": ["A9"],
+         "audiences": ["local_managers"], "hours": "1"},
+        {"kind": "training", "country": "CN", "held_on": "2025-07-01", "mode": "web", "topics": "B1",
+         "audiences": ["nobody"], "attendees": -1, "hours": "NaN"},
+    ):  # fmt: skip
+        answer = expert.post(f"{base}/sessions", json=body)
+        assert answer.status_code == 422 and answer.get_json()["errors"], (body, answer.get_json())
+    assert staff.post(f"{base}/sessions", json={}).status_code == 403
+    assert hours_of(staff, case["id"], "CN")["used"] == 1.0
