@@ -15,7 +15,7 @@ EXPERT_FOR = {"CN": "expert_cn", "TH": "expert_cn", "VN": "expert_vn", "ID": "ex
 JST = ZoneInfo("Asia/Tokyo")
 
 
-def into_service(api_as: Any, case_id: int, *, estimated: str = "1", forms: bool = True) -> None:
+def into_service(api_as: Any, case_id: int, *, estimated: str = "1", reserve: str = "", forms: bool = True) -> None:
     staff = api_as("staff")
     case = staff.get(f"/cases/{case_id}").get_json()
     today = clock.now().astimezone(JST).date().isoformat()
@@ -28,7 +28,8 @@ def into_service(api_as: Any, case_id: int, *, estimated: str = "1", forms: bool
     for country in case["countries"]:
         expert = api_as(EXPERT_FOR[country])
         briefing = open_task(staff, case_id, "expert_briefing", country)
-        payload = {"briefing_date": today, "consultation_items": ["A1-1"], "estimated_hours": estimated}
+        payload = {"briefing_date": today, "consultation_items": ["A1-1"], "estimated_hours": estimated,
+                   "follow_up_reserved": reserve}  # fmt: skip
         answer = complete(expert, briefing["id"], payload)
         assert answer.status_code == 200, answer.get_json()
         plan = open_task(staff, case_id, "plan_confirmation", country)

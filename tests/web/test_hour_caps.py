@@ -164,3 +164,28 @@ def test_bad_input_to_reversals_and_sessions_is_refused_with_a_message_never_a_5
         assert answer.status_code == 422 and answer.get_json()["errors"], (body, answer.get_json())
     assert staff.post(f"{base}/sessions", json={}).status_code == 403
     assert hours_of(staff, case["id"], "CN")["used"] == 1.0
+
+
+def test_the_reservation_shows_on_the_case_page_and_the_confirmation_is_a_ledger_field(app, api_as):
+    staff, expert = api_as("staff"), api_as("expert_cn")
+    case = register(staff, "FY2025", ["CN"], "2025-07-01")
+    adopt(staff, case["id"])
+    into_service(api_as, case["id"], estimated="23", reserve="2")
+    assert hours_of(staff, case["id"], "CN")["follow_up_reserved"] == 2.0
+    page = _login(app, "staff").get(f"/cases/{case['id']}").text
+    assert "うちフォローアップ面談のために確保：2時間" in page
+    refused = log_hours(expert, case["id"], "CN", "21.25")
+    assert refused.status_code == 409 and "confirm_reserved" in refused.get_json()["errors"]
+    ledger_page = _login(app, "expert_cn").get(f"/cases/{case['id']}/hours").text
+    assert 'name="confirm_reserved"' in ledger_page
+    confirmed = expert.post(
+        f"/cases/{case['id']}/hours",
+        json={
+            "country": "CN",
+            "work_date": "2025-09-01",
+            "activity": "meeting",
+            "hours": "21.25",
+            "confirm_reserved": True,
+        },
+    )
+    assert confirmed.status_code == 201 and confirmed.get_json()["follow_up_reserved"] == 2.0
