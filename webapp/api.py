@@ -197,6 +197,21 @@ def add_session(case_ref: str):  # type: ignore[no-untyped-def]
     return jsonify(session=session_json(session), hours=_entry_answer(case, entry).get_json()), 201
 
 
+@api.post("/cases/<case_ref>/hours/<int:entry_id>/correct")
+def correct_hours(case_ref: str, entry_id: int):  # type: ignore[no-untyped-def]
+    """The expert corrects their own entry: its reversal with {"reason": ...} and the corrected entry (the fields of
+    POST /cases/<ref>/hours), together or not at all."""
+    case = find_case(_user(), case_ref)
+    if not any(can_log_hours(_user(), case, code) for code in case.country_codes):  # who may, before what they sent
+        raise Forbidden(_("この国の時間を記録できるのは担当の現地専門家のみです。"))
+    context = TaskContext(countries=tuple(case.country_codes))
+    form = build_form("hours_entry", context=context, formdata=formdata(), csrf=False)
+    if not form.validate():
+        raise Invalid(_("入力内容を確認してください。"), {k: [str(e) for e in v] for k, v in form.errors.items()})
+    entry = hours_ops.correct_entry(_user(), case, entry_id, _reason(), form.to_task_data())
+    return _entry_answer(case, entry, corrects=entry_id), 201
+
+
 def _entry_answer(case: Any, entry: Any, **extra: Any) -> Any:
     summary = next(h for h in hours_ops.hours_summary(case) if h.country == entry.country)
     return jsonify(

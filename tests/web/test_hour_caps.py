@@ -189,3 +189,22 @@ def test_the_reservation_shows_on_the_case_page_and_the_confirmation_is_a_ledger
         },
     )
     assert confirmed.status_code == 201 and confirmed.get_json()["follow_up_reserved"] == 2.0
+
+
+def test_a_correction_is_the_reversal_and_the_corrected_entry_together_or_not_at_all(app, api_as):
+    staff, expert = api_as("staff"), api_as("expert_cn")
+    case = register(staff, "FY2025", ["CN"], "2025-07-01")
+    adopt(staff, case["id"])
+    into_service(api_as, case["id"])
+    wrong = log_hours(expert, case["id"], "CN", "20").get_json()
+    url = f"/cases/{case['id']}/hours/{wrong['id']}/correct"
+    fields = {"country": "CN", "work_date": "2025-09-01", "activity": "meeting", "reason": "時間数の誤り"}
+    too_much = expert.post(url, json={**fields, "hours": "23.25"})
+    assert too_much.status_code == 422 and "上限（23時間）を超える" in too_much.get_json()["error"]
+    assert hours_of(staff, case["id"], "CN")["used"] == 20.0  # the reversal was not kept either
+    corrected = expert.post(url, json={**fields, "hours": "2"})
+    assert corrected.status_code == 201 and corrected.get_json()["corrects"] == wrong["id"]
+    assert hours_of(staff, case["id"], "CN")["used"] == 2.0
+    entries = staff.get(f"/cases/{case['id']}/hours").get_json()["editions"][0]["entries"]
+    assert sorted(e["hours"] for e in entries) == [-20.0, 2.0, 20.0]
+    assert expert.post(url, json={**fields, "hours": "1"}).status_code == 409  # already reversed

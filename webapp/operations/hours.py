@@ -265,6 +265,13 @@ def reverse_entry(user: User, case: Case, entry_id: int, reason: str) -> HoursEn
     return reversal
 
 
+def correct_entry(user: User, case: Case, entry_id: int, reason: str, data: dict[str, Any]) -> HoursEntry:
+    """A correction: the entry's reversal and the corrected entry, in one transaction (if the corrected entry is
+    refused, the reversal is not kept either)."""
+    reverse_entry(user, case, entry_id, reason)
+    return add_entry(user, case, data)
+
+
 def _reversal_of(entry_id: int) -> int | None:
     return db.session.scalar(select(HoursEntry.id).where(HoursEntry.reverses_id == entry_id))
 
