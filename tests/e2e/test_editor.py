@@ -98,6 +98,13 @@ def test_a_designer_edits_a_task_in_the_properties_panel_saves_a_draft_deploys_i
     assert page.get_by_text("1 件を v2 に移行しました。").is_visible(), page.content()
     assert page.locator(f'tr[data-case="{running["number"]}"]').inner_text().endswith("このバージョンで実行中です")
     screenshot(page, "draft-moved")
+    page.goto(live("/process/"))
+    page.get_by_role("link", name="v1 との違い").click()
+    page.wait_for_selector("#diagram-old[data-ready=true]")
+    page.wait_for_selector("#diagram-new[data-ready=true]")
+    assert page.locator('#diagram-new .djs-element.is-changed[data-element-id="Hearing"]').count() == 1
+    assert page.locator('#diagram-old .djs-element.is-changed[data-element-id="Hearing"]').count() == 1
+    screenshot(page, "version-compare")
     assert page.js_errors == []
     # Nothing but the libraries' own style="" markup is refused (editor.css places those elements instead).
     assert [v for v in page.csp_violations if not v.startswith("Applying inline style")] == []
