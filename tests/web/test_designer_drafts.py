@@ -234,3 +234,21 @@ def test_the_version_page_shows_what_changed_between_two_versions_on_both_diagra
     assert new["marks"] == {"Hearing": "changed"} and "ヒアリング（電話）" in new["xml"]
     same = client.get(f"/process/drafts/compare/{ids[1]}/{ids[1]}").get_data(as_text=True)
     assert "実行する内容に違いはありません" in same
+
+
+def test_of_two_saves_of_the_same_version_one_wins_even_when_both_passed_the_check(app, users):
+    from sqlalchemy import update
+
+    from webapp.designer.drafts import save_draft, start_draft
+    from webapp.operations.errors import Conflict
+
+    with app.app_context():
+        designer = db.session.get(type(users["designer"]), users["designer"].id)
+        draft = start_draft(designer)
+        files = draft.sources
+        # another request saved in between (its write is not seen by this one's loaded draft)
+        table = ProcessDraft.__table__
+        db.session.execute(update(table).where(table.c.id == draft.id).values(lock_version=2))
+        assert draft.lock_version == 1
+        with pytest.raises(Conflict):
+            save_draft(draft, files, 1, designer)
