@@ -7,9 +7,9 @@ Create Date: 2026-12-01 16:30:00.000000
 
 """
 
-import sqlalchemy as sa
 from datetime import UTC, datetime
 
+import sqlalchemy as sa
 from alembic import op
 
 import webapp.extensions  # noqa: F401  (custom column types)
