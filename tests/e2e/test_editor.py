@@ -152,4 +152,19 @@ def test_the_properties_panel_shows_what_the_engine_reads_and_declares_a_new_col
     saved = page.evaluate("() => window.tssEditor.collect()")["support_program.bpmn"]
     assert '<bpmn:property id="target_countries" name="target_countries" />' in saved
     assert "<bpmn:loopDataInputRef>target_countries</bpmn:loopDataInputRef>" in saved
+
+    # a draft may be saved unfinished: the deploy's refusal is listed and placed on its element
+    select("Hearing")
+    panel.locator("#bio-properties-panel-tss-formKey").select_option("")
+    page.get_by_role("button", name="下書きとして保存").click()
+    page.get_by_role("status").filter(has_text="問題が 1 件あります").wait_for()
+    problem = page.locator("[data-editor-problems] li")
+    assert problem.get_attribute("data-element") == "Hearing"
+    assert "ユーザータスクにフォーム（formKey プロパティ）を指定してください。" in problem.inner_text()
+    assert page.locator('.djs-overlays[data-container-id="Hearing"] .problem-note').count() == 1
+    panel.locator("#bio-properties-panel-tss-formKey").select_option("hearing")
+    page.get_by_role("button", name="下書きとして保存").click()
+    page.get_by_role("status").filter(has_text="デプロイの検査に通ります").wait_for()
+    assert page.locator("[data-editor-problems] li").count() == 0
+    assert page.locator(".problem-note").count() == 0
     assert page.js_errors == []
