@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -80,7 +81,12 @@ def _diagram(files: dict[str, str]) -> tuple[list[str], dict[str, tuple[str, str
 
 
 def _runs_dir() -> Path:
-    return Path(current_app.config.get("SCENARIO_RUNS_DIR") or Path(current_app.instance_path) / "scenario-runs")
+    configured = current_app.config.get("SCENARIO_RUNS_DIR")
+    if configured:
+        return Path(configured)
+    if current_app.testing:  # each test app its own, so no run of another database's draft 1 is taken for its
+        return Path(current_app.extensions.setdefault("tss_scenario_runs", tempfile.mkdtemp(prefix="tss-runs-")))
+    return Path(current_app.instance_path) / "scenario-runs"
 
 
 def run_key(draft_id: int, files: dict[str, str]) -> str:
