@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
+from wtforms import Form
 from wtforms.validators import StopValidation, ValidationError
 
 from forms.base import TaskForm
@@ -183,3 +184,15 @@ class PublicityForm(TaskForm):
     support_given = MemoField(_l("支援内容"), _needed_to_publish(_l("公開する場合は支援内容を入力してください")))
     measures = MemoField(_l("導入した対策"), _needed_to_publish(_l("公開する場合は導入した対策を入力してください")))
     company_voice = MemoField(_l("企業の声"))
+
+
+class OriginalApplicationForm(Form):
+    """FY2021: the signed original also comes by post (「申請書原本の郵送先については、改めて個別にご連絡」): when
+    the company sent it and when it reached JETRO. Not a task: staff record it on the case when it happens."""
+
+    sent_on = DateInputField(_l("企業が原本を発送した日"))
+    received_on = DateInputField(_l("ジェトロが原本を受領した日"))
+
+    def validate_received_on(self, field: Any) -> None:
+        if field.data and self.sent_on.data and field.data < self.sent_on.data:
+            raise ValidationError(_l("受領日は発送日（%(date)s）以降の日付にしてください", date=self.sent_on.data))

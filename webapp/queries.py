@@ -227,6 +227,7 @@ def case_detail(user: User, case: Case) -> dict[str, Any]:
         "edition": case.edition,
         "company": case.company.name,
         "received_on": case.received_on.isoformat(),
+        "received_time": case.received_time.strftime("%H:%M"),
         "status": case.status,
         "status_label": str(STATUS_LABELS.get(case.status, case.status)),
         "status_reason": case.status_reason,  # why it was withdrawn, cancelled or suspended
@@ -239,6 +240,10 @@ def case_detail(user: User, case: Case) -> dict[str, Any]:
         "prior_use_refused": refusals_of(case),  # regions left out at registration
         "decision_reason": case.decision_reason,
         "order_set_aside_reason": case.order_set_aside_reason,
+        "original": {
+            "sent_on": case.original_sent_on.isoformat() if case.original_sent_on else None,
+            "received_on": case.original_received_on.isoformat() if case.original_received_on else None,
+        },
         "tasks": [task_json(t) for t in visible],
         "hours": [
             {

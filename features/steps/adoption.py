@@ -113,6 +113,12 @@ def two_received_and_heard(world: World, first: str, date: str, second: str, dat
     received(world, second, date2, heard=True)
 
 
+@step(R("{会社}の申込書を {日付} の (?P<at>\\d{2}:\\d{2}) に受領し、ヒアリングを終えた"))
+def received_at_and_heard(world: World, company: str, date: str, at: str) -> None:
+    new_case(world, edition_label(world.edition), "中国", company, received_on=date, received_time=at)
+    drive(world, "hearing")
+
+
 @step(R("{会社}の申込書を {日付} に受領し、まだヒアリングを終えていない"))
 def received_not_heard(world: World, company: str, date: str) -> None:
     received(world, company, date, heard=False)
