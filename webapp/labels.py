@@ -76,3 +76,10 @@ def reason_text(code: str, edition: Edition | None) -> str:
             "date": f"{rule.accept_from:%Y年%-m月%-d日}",
         }
     return str(label)
+
+
+# How an adopted case counts toward the planned number (the edition file's adoption_counts)
+ADOPTION_COUNT_LABELS = {
+    "case": _l("1件の申込を1件と数えます（対象国の数によらない）"),
+    "country": _l("対象国ごとに1件と数えます"),
+}

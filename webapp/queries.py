@@ -17,7 +17,7 @@ from workflows.editions import Edition, get_edition
 
 from .converters import parse_id
 from .extensions import db
-from .labels import CLOSED_REASON_LABELS, STAGE_LABELS, STATUS_LABELS, reason_text
+from .labels import ADOPTION_COUNT_LABELS, CLOSED_REASON_LABELS, STAGE_LABELS, STATUS_LABELS, reason_text
 from .models import AuditEvent, Case, HumanTask, TaskStatus, User, utcnow
 from .operations.cases import adopted_count, intake_closed_reason
 from .operations.errors import NotFound
@@ -290,6 +290,8 @@ def edition_summary(edition: Edition) -> dict[str, Any]:
         ],  # fmt: skip
         "support_period_end": edition.support_period_end.isoformat(),
         "planned_adoptions": edition.planned_adoptions,
+        "adoption_counts": edition.adoption_counts,
+        "adoption_counts_label": str(ADOPTION_COUNT_LABELS[edition.adoption_counts]),
         "adopted": adopted,
         "announced_on": edition.announced_on.isoformat(),
         "intake_open": closed is None,

@@ -196,3 +196,25 @@ def adopted_count(world: World, number: str) -> None:
 def try_new_application(world: World) -> None:
     data = application_form(world.edition or "", ["CN"], today(world), company_name="E物産株式会社")
     world.response = world.api_as("staff").post("/applications", data=multipart(data))
+
+
+# ---------------------------------------------------------------- the plan reached
+
+
+def _plan_mails(world: World, company: str, text: str) -> list:
+    case = world.cases[company]
+    return [m for m in world.mail.messages if text in str(m["Subject"]) and case["number"] in str(m["Subject"])]
+
+
+@step(R("{会社}の企業の担当者に、受付番号を添えて件名に「{文}」を含むメールが届く"))
+def plan_mail_arrives(world: World, company: str, text: str) -> None:
+    found = _plan_mails(world, company, text)
+    subjects = [str(m["Subject"]) for m in world.mail.messages]
+    assert found, f"規則違反: 審査中の{company}に「{text}」の連絡が届くべき。届いたメール: {subjects}"
+    assert len(found) == 1, f"「{text}」は1度だけ届くべき。実際: {len(found)}通"
+
+
+@step(R("{会社}の企業の担当者には、件名に「{文}」を含むメールは届かない"))
+def plan_mail_not_sent(world: World, company: str, text: str) -> None:
+    found = _plan_mails(world, company, text)
+    assert not found, f"採択された{company}には「{text}」は送らない。実際: {[str(m['Subject']) for m in found]}"

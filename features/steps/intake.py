@@ -103,7 +103,11 @@ def post_original(world: World, **dates: str) -> None:
     world.response = world.api_as("staff").post(f"/cases/{world.case_id}/original", json=dates)
 
 
-@step(R("ジェトロ担当者として、申請書原本の発送日を {日付}、受領日を (?P<received>\\d{4}-\\d{2}-\\d{2}) と記録しようとする"))
+@step(
+    R(
+        "ジェトロ担当者として、申請書原本の発送日を {日付}、受領日を (?P<received>\\d{4}-\\d{2}-\\d{2}) と記録しようとする"
+    )
+)
 def try_record_original(world: World, date: str, received: str) -> None:
     post_original(world, sent_on=date, received_on=received)
 

@@ -181,18 +181,19 @@ def _end(user: User, case: Case, row: ProcessInstance, status: CaseStatus, actio
     place = _free_adoption_place(case)  # the edition's counter last: it is the row most others wait for
     after = _snapshot(case)
     if place is not None:
-        before["adopted_count"], after["adopted_count"] = place, place - 1
+        before["adopted_count"], after["adopted_count"] = place, edition_state(case.edition).adopted_count
     record(user, case, action, detail=reason, before=before, after=after)
 
 
 def _free_adoption_place(case: Case) -> int | None:
-    """An adopted case's place in the planned number is freed (one place, as tasks._take_adoption_place takes
-    one); returns the count before, or None when the case held no place."""
-    if case.adopted_at is None:
+    """An adopted case's places in the planned number are freed (as many as adopting it took:
+    Edition.places_taken); returns the count before, or None when the case held no place."""
+    edition = get_edition(case.edition)
+    if case.adopted_at is None or edition is None:
         return None
     state = edition_state(case.edition, for_update=True)
     held = state.adopted_count
-    state.adopted_count = max(held - 1, 0)
+    state.adopted_count = max(held - edition.places_taken(len(case.countries)), 0)
     return held
 
 

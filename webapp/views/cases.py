@@ -30,7 +30,13 @@ from ..operations import original as original_ops
 from ..operations.attachments import served_type
 from ..operations.errors import Conflict, Invalid
 from ..operations.process import STAGE_ORDER, restore
-from ..permissions import can_log_hours, can_open_case_pages, can_record_original, visible_cases_clause, visible_tasks_clause
+from ..permissions import (
+    can_log_hours,
+    can_open_case_pages,
+    can_record_original,
+    visible_cases_clause,
+    visible_tasks_clause,
+)
 from ..queries import case_history, find_case, visible_hours
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -50,6 +56,7 @@ ACTION_LABELS = {
     "adopted_beyond_plan": _l("予定採択件数を超えて採択"),
     "order_set_aside": _l("リーダーが申込順から外した"),
     "original_recorded": _l("申請書原本の発送・受領を記録"),
+    "plan_reached_told": _l("予定採択件数に達したことを企業に連絡"),
     "case_withdrawn": _l("案件を辞退"),
     "case_suspended": _l("案件を中断"),
     "case_resumed": _l("案件を再開"),
@@ -84,6 +91,7 @@ EMAIL_TEMPLATE_LABELS = {
     "rejection_notice": _l("審査結果のお知らせ"),
     "forms_reminder": _l("様式1・様式2のご提出のお願い"),
     "withdrawal_confirmation": _l("辞退のご連絡の受付"),
+    "plan_reached_notice": _l("予定採択件数に達したお知らせ"),
     "cancellation_notice": _l("支援中止のお知らせ"),
 }
 
