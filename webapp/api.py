@@ -20,6 +20,7 @@ from .api_input import formdata, json_body, json_text, query_int, task_list_args
 from .extensions import db, reads_first
 from .models import User
 from .operations import cases as case_ops
+from .operations import decisions as decision_ops
 from .operations import hours as hours_ops
 from .operations import lifecycle as lifecycle_ops
 from .operations import original as original_ops
@@ -193,6 +194,14 @@ def set_aside(case_ref: str):  # type: ignore[no-untyped-def]
     """A lead takes a blocking case out of the order of receipt, with {"reason": "..."}."""
     case = find_case(_user(), case_ref)
     return jsonify(case_detail(_user(), task_ops.set_aside_in_order(_user(), case, _reason())))
+
+
+@api.post("/cases/<case_ref>/reopen-decision")
+def reopen_decision(case_ref: str):  # type: ignore[no-untyped-def]
+    """A lead takes back the adoption decision (adopted or rejected) with {"reason": "..."}: it is open again."""
+    case = find_case(_user(), case_ref)
+    decision_ops.require_may_reopen(_user())
+    return jsonify(case_detail(_user(), decision_ops.reopen_decision(_user(), case, _reason())))
 
 
 @api.post("/cases/<case_ref>/original")

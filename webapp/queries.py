@@ -263,6 +263,8 @@ def case_detail(user: User, case: Case) -> dict[str, Any]:
                 "actor": e.actor.username if e.actor else None,
                 "action": e.action,
                 "detail": e.detail,
+                "before": json.loads(e.before_json) if e.before_json else None,
+                "after": json.loads(e.after_json) if e.after_json else None,
                 "on_behalf": e.on_behalf,
             }
             for e in case_history(user, case)

@@ -218,3 +218,22 @@ def plan_mail_arrives(world: World, company: str, text: str) -> None:
 def plan_mail_not_sent(world: World, company: str, text: str) -> None:
     found = _plan_mails(world, company, text)
     assert not found, f"採択された{company}には「{text}」は送らない。実際: {[str(m['Subject']) for m in found]}"
+
+
+# ---------------------------------------------------------------- reopening a decision
+
+
+@step(R("{役割}として、「{文}」という理由で採否の決定をやり直(?P<tries>す|そうとする)"))
+def reopen_decision(world: World, role: str, text: str, tries: str) -> None:
+    path = f"/cases/{world.case_id}/reopen-decision"
+    world.response = world.api_as(role_user(role)).post(path, json={"reason": text})
+    if tries == "す":
+        assert world.response.status_code == 200, f"採否をやり直せません: {shown(world.response)}"
+
+
+@step(R("案件の履歴に、採否をやり直した理由「{文}」が、やり直す前の「(?P<before>不採択|採択)」とともに残る"))
+def reopened_in_history(world: World, text: str, before: str) -> None:
+    entries = [h for h in world.refresh()["history"] if h["action"] == "decision_reopened"]
+    assert entries and entries[-1]["detail"] == text, f"規則違反: やり直した理由が履歴に残るべき: {entries}"
+    was = entries[-1]["before"]
+    assert (was["status"] == "rejected") == (before == "不採択") and entries[-1]["after"]["status"] == "active", was

@@ -292,3 +292,26 @@ def test_staff_record_the_posted_original_on_a_fy2021_case_page(app, api_as, set
 def test_a_fy2025_case_page_has_no_original_section(app, api_as, adopted):
     page = page_as(app, "staff", f"/cases/{adopted['id']}")
     assert page.status_code == 200 and "申請書原本（郵送）" not in page.text
+
+
+# ---------------------------------------------------------------- reopening the decision
+
+
+def test_a_lead_reopens_the_adoption_from_the_case_page_once_per_decision(app, api_as, adopted):
+    lead = login(app.test_client(), "staff")
+    page = lead.get(f"/cases/{adopted['id']}")
+    assert "採否の決定をやり直す" in page.text
+    assert "採否の決定をやり直す" not in page_as(app, "staff2", f"/cases/{adopted['id']}").text
+    key = re.search(r'id="reopen-decision">.*?name="idempotency_key" value="([^"]+)"', page.text, re.S).group(1)
+
+    blank = lead.post(f"/cases/{adopted['id']}/reopen-decision", data={"reason": " ", "idempotency_key": key})
+    assert blank.status_code == 422 and "採否をやり直す理由を500文字以内で入力してください" in blank.text
+    done = lead.post(f"/cases/{adopted['id']}/reopen-decision", data={"reason": "取り違え", "idempotency_key": key})
+    assert done.status_code == 302
+    again = lead.post(f"/cases/{adopted['id']}/reopen-decision", data={"reason": "取り違え", "idempotency_key": key})
+    assert again.status_code == 302  # the double submit is answered from the first, not done twice
+    with app.app_context():
+        reopened = db.session.get(Case, adopted["id"])
+        assert (reopened.stage, reopened.adopted_at) == ("adoption", None)
+    staff2 = login(app.test_client(), "staff2")
+    assert staff2.post(f"/cases/{adopted['id']}/reopen-decision", data={"reason": "x"}).status_code == 403

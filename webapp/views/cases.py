@@ -22,9 +22,10 @@ from workflows.editions import get_edition, load_editions
 
 from ..converters import parse_id
 from ..extensions import db
-from ..idempotency import form_key
+from ..idempotency import digest, form_key
 from ..labels import CLOSED_REASON_LABELS, reason_text
 from ..models import Attachment, Case, Company, HumanTask, OutboxEmail, ProcessInstance, TaskStatus, User
+from ..operations import decisions as decision_ops
 from ..operations import lifecycle as lifecycle_ops
 from ..operations import original as original_ops
 from ..operations.attachments import served_type
@@ -56,6 +57,7 @@ ACTION_LABELS = {
     "adopted_beyond_plan": _l("予定採択件数を超えて採択"),
     "order_set_aside": _l("リーダーが申込順から外した"),
     "original_recorded": _l("申請書原本の発送・受領を記録"),
+    "decision_reopened": _l("リーダーが採否の決定をやり直した"),
     "plan_reached_told": _l("予定採択件数に達したことを企業に連絡"),
     "case_withdrawn": _l("案件を辞退"),
     "case_suspended": _l("案件を中断"),
@@ -257,6 +259,21 @@ def change(case_id: int, action: str):  # type: ignore[no-untyped-def]
     return redirect(url_for(".show", case_id=case.id))
 
 
+@bp.post("/<int:case_id>/reopen-decision")
+def reopen_decision(case_id: int):  # type: ignore[no-untyped-def]
+    """A lead takes back the adoption decision from the case page; the decision task opens again."""
+    case = find_case(current_user, str(case_id))
+    decision_ops.require_may_reopen(current_user)
+    try:
+        decision_ops.reopen_decision(current_user, case, request.form.get("reason", ""))
+    except (Invalid, Conflict) as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _case_page(case, status=exc.status)
+    flash(_("採否の決定をやり直せるようにしました。採否の決定タスクが受付箱に戻りました。"), "success")
+    return redirect(url_for(".show", case_id=case.id))
+
+
 @bp.post("/<int:case_id>/original")
 def record_original(case_id: int):  # type: ignore[no-untyped-def]
     """FY2021: the posted original's dispatch and receipt, from the case page."""
@@ -281,6 +298,9 @@ def _case_page(case: Case, *, status: int = 200, action: str | None = None) -> A
         "cases/show.html",
         case=case,
         lifecycle=_lifecycle_forms(case),
+        may_reopen=decision_ops.may_reopen(current_user, case),
+        # what the page showed: a second reopening after a new decision is a new request
+        reopen_key=form_key("case", case.id, "reopen", case.status, case.stage, digest(str(case.adopted_at))),
         may_record_original=bool(edition and edition.original_by_post and can_record_original(current_user)),
         lifecycle_open=action,
         suspended_since=lifecycle_ops.local_date(case.suspended_at, edition),
