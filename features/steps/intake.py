@@ -88,12 +88,11 @@ def mail_has_case_number(world: World) -> None:
 @step(R("申込書の現地拠点の種類は(?P<kinds>(?:「[^」]+」)+)から選べる"))
 def site_types_offered(world: World, kinds: str) -> None:
     expected = kinds.strip("「」").split("」「")
-    offered = [
-        label
-        for value, label in next(f for f in application_fields(world.app) if f["name"] == "site_type")["choices"]
-        if value
-    ]
-    assert offered == expected, f"規則違反: 支援対象の現地拠点は{expected}から選べるべき。実際: {offered}"
+    sites = next(f for f in application_fields(world.app) if f["name"] == "sites")["fields"]  # one per country
+    for country in sites:
+        site_type = next(f for f in country["fields"] if f["name"] == "site_type")
+        offered = [label for value, label in site_type["choices"] if value]
+        assert offered == expected, f"規則違反: {country['label']}の現地拠点は{expected}から選べるべき。実際: {offered}"
 
 
 # ---------------------------------------------------------------- FY2021: the posted original
