@@ -24,12 +24,19 @@ install: $(STAMP) translations assets
 translations: $(STAMP)
 	$(VENV)/bin/pybabel --quiet compile -d webapp/translations
 
-# bpmn-js for the case page's diagram, installed from the npm registry (not copied into the repo).
-assets: node_modules/.package-lock.json
+# bpmn-js for the case page's diagram, installed from the npm registry (not copied into the repo); the designers'
+# editor (webapp/static/src/editor/) bundled with esbuild into webapp/static/build/ (git-ignored, built here).
+EDITOR_BUILD := webapp/static/build/editor.js
+assets: node_modules/.package-lock.json $(EDITOR_BUILD)
 
 node_modules/.package-lock.json: package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
+
+$(EDITOR_BUILD): node_modules/.package-lock.json $(wildcard webapp/static/src/editor/*)
+	node_modules/.bin/esbuild webapp/static/src/editor/index.js --bundle --minify --format=iife --target=es2020 \
+		--loader:.woff=file --loader:.woff2=file --loader:.ttf=file --loader:.eot=file --loader:.svg=file \
+		--log-level=warning --outfile=$@
 
 # The session key: TSS_SECRET_KEY if set, else one generated on first run into instance/secret_key (0600).
 # Each web process delivers email from a background thread after commit (TSS_MAIL_THREAD=1).
@@ -70,4 +77,4 @@ stress: install
 	$(PY) -m tests.stress.run
 
 clean:
-	rm -rf $(VENV) node_modules build instance
+	rm -rf $(VENV) node_modules build instance webapp/static/build

@@ -21,9 +21,11 @@ from features.steps.forms import *  # noqa: F403
 from features.steps.hours import *  # noqa: F403
 from features.steps.intake import *  # noqa: F403
 from features.steps.lifecycle import *  # noqa: F403
+from features.steps.period import *  # noqa: F403
 from features.steps.process import *  # noqa: F403
 from features.steps.publicity import *  # noqa: F403
 from features.steps.roles import *  # noqa: F403
+from features.steps.training import *  # noqa: F403
 from features.support import Mailbox, World, start_mailbox
 from tests.fixtures import create_users
 from webapp import create_app
@@ -40,6 +42,8 @@ TAGS = {
     "様式": "様式1・様式2",
     "専門家説明": "専門家説明・実施内容",
     "サービス提供": "サービス提供・時間記録",
+    "支援期間": "支援期間（採択後から支援期間終了日まで）・国別のサービスの開始と終了",
+    "研修": "研修・コンサルテーションの実施記録",
     "フォローアップ": "フォローアップ",
     "広報": "広報・事例紹介",
     "役割": "受付箱・役割",

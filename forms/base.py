@@ -28,6 +28,7 @@ class TaskContext:
     edition: Edition | None = None
     country: str | None = None  # "CN", "TH", ... for per-country tasks
     hour_cap: Decimal | None = None  # the cap for this company + country
+    hours_remaining: Decimal | None = None  # what the cap account (company x country x edition) has left
     countries: tuple[str, ...] = ()  # the case's target countries (hours entry)
     task_data: Mapping[str, Any] = dataclass_field(default_factory=dict)  # current process data
     editions: Mapping[str, Edition] = dataclass_field(default_factory=dict)  # all editions (application form)
@@ -41,6 +42,10 @@ class TaskContext:
             return self.hour_cap
         country = self.country_info()
         return country.hour_cap if country else None
+
+    def remaining_hours(self) -> Decimal | None:
+        """The account's remaining hours when known, else the cap (nothing used yet)."""
+        return self.hours_remaining if self.hours_remaining is not None else self.effective_hour_cap()
 
 
 def json_safe(value: Any) -> Any:

@@ -54,7 +54,28 @@ def _has_training(form: Any) -> bool:
     return bool(form.training_topics.data)
 
 
+def topic_misfits(codes: list[str], audiences: list[str]) -> list[str]:
+    """Topics of menu B meant for none of the audiences present (B4 is for employees, B6 for managers...)."""
+    menu = load_service_menu()
+    topics = [menu.training_topic(code) for code in codes]
+    return [t.code for t in topics if t is not None and audiences and not any(t.suits(a) for a in audiences)]
+
+
+def audience_error(codes: list[str], audiences: list[str]) -> Any:
+    misfits = topic_misfits(codes, audiences)
+    if not misfits:
+        return None
+    names = "、".join(str(AUDIENCE_LABELS.get(a, a)) for a in audiences)
+    return _l(
+        "%(topics)sは対象者（%(audience)s）向けのテーマではありません。テーマか対象者を選び直してください",
+        topics="、".join(misfits),
+        audience=names,
+    )
+
+
 class ExpertBriefingForm(TaskForm):
+    service_dates = ("briefing_date",)  # inside the support period (checked with the adoption day)
+
     briefing_date = DateInputField(_l("説明実施日"), [Required(_l("説明実施日を入力してください"))])
     consultation_items = MultiCheckboxField(_l("（A）コンサルテーションの依頼内容"))
     training_topics = MultiCheckboxField(_l("（B）研修のテーマ"))
@@ -72,6 +93,11 @@ class ExpertBriefingForm(TaskForm):
             QuarterHours(),
         ],
     )
+    follow_up_reserved = DecimalInputField(
+        _l("フォローアップ面談のために確保する時間数"),
+        [AtLeast(0, _l("確保する時間数は0以上の数値で入力してください")), QuarterHours()],
+        description=_l("想定時間数のうち、支援後のフォローアップ面談に残しておく時間（上限の時間に含まれます）"),
+    )
     expert_comment = MemoField(_l("専門家コメント"), description=_l("様式2（専門家コメントシート）の内容"))
     priority_measures = MemoField(_l("優先して導入すべき対策"))
     japan_side_participants = CheckField(
@@ -86,10 +112,12 @@ class ExpertBriefingForm(TaskForm):
         self.consultation_items.choices = select_choices(consultation_choices())
         self.training_topics.choices = select_choices(training_choices())
         self.training_language.choices = select_choices(self._languages(), blank=True)
-        cap = self.context.effective_hour_cap()
-        if cap is not None:
+        cap, remaining = self.context.effective_hour_cap(), self.context.remaining_hours()
+        if cap is not None and remaining is not None:
             self.estimated_hours.description = _l(
-                "1カ国あたりの上限は%(cap)s時間です（移動時間は含みません）", cap=format_hours(cap)
+                "1カ国あたりの上限は%(cap)s時間で、残りは%(remaining)s時間です（移動時間は含みません）",
+                cap=format_hours(cap),
+                remaining=format_hours(remaining),
             )
 
     def _languages(self) -> list[tuple[str, Any]]:
@@ -102,12 +130,31 @@ class ExpertBriefingForm(TaskForm):
             raise ValidationError(_l("依頼内容を1つ以上選択してください"))
 
     def validate_estimated_hours(self, field: Any) -> None:
-        cap = self.context.effective_hour_cap()
-        if field.data is not None and cap is not None and field.data > cap:
-            hours = format_hours(cap)
+        """Against what the cap account has left (hours already used in this edition count), not the full cap."""
+        cap, remaining = self.context.effective_hour_cap(), self.context.remaining_hours()
+        if field.data is not None and cap is not None and remaining is not None and field.data > remaining:
             raise ValidationError(
-                _l("想定時間数が上限（%(cap)s時間）を超えています。%(cap)s時間以内にしてください。", cap=hours)
+                _l(
+                    "想定時間数が上限（%(cap)s時間）の残り（%(remaining)s時間）を超えています。"
+                    "%(remaining)s時間以内にしてください。",
+                    cap=format_hours(cap),
+                    remaining=format_hours(remaining),
+                )
             )
+
+    def validate_follow_up_reserved(self, field: Any) -> None:
+        estimated = self.estimated_hours.data
+        if field.data is not None and estimated is not None and field.data > estimated:
+            raise ValidationError(
+                _l("確保する時間数は想定時間数（%(hours)s時間）以内にしてください", hours=format_hours(estimated))
+            )
+
+    def validate_training_topics(self, field: Any) -> None:
+        audience = self.training_audience.data
+        audiences = ["managers", "employees"] if audience == "both" else [audience] if audience else []
+        error = audience_error(field.data or [], audiences)
+        if error:
+            raise ValidationError(error)
 
 
 class ServiceDeliveryForm(TaskForm):
@@ -121,6 +168,8 @@ class ServiceDeliveryForm(TaskForm):
 
 
 class FollowUpForm(TaskForm):
+    service_dates = ("meeting_date",)  # inside the support period (checked with the adoption day)
+
     meeting_date = DateInputField(_l("フォローアップ面談日"), [Required(_l("フォローアップ面談日を入力してください"))])
     method = ChoiceField(_l("面談の方法"), choices=select_choices(CONTACT_METHODS, blank=True))
     attendees = TextField(_l("出席者"))

@@ -8,24 +8,16 @@ from flask_babel import lazy_gettext as _l
 
 from forms.base import TaskForm
 from forms.choices import localized, select_choices
-from forms.fields import ChoiceField, DateInputField, DecimalInputField, TextField
+from forms.fields import CheckField, ChoiceField, DateInputField, DecimalInputField, TextField
 from forms.validators import AtLeast, AtMost, QuarterHours, Required
 from webapp.models import HoursEntry  # column lengths only: forms never touch the database
+from workflows.service_menu import load_service_menu
 
+# The kinds of work and which of them count toward the cap live in workflows/service_menu.toml (one home).
 ACTIVITY_KINDS: list[tuple[str, Any]] = [
-    ("meeting", _l("面談")),
-    ("web_meeting", _l("WEB会議")),
-    ("phone", _l("電話")),
-    ("email", _l("メール")),
-    ("document_review", _l("契約書・規則類のレビュー")),
-    ("materials", _l("資料作成")),
-    ("training_lecture", _l("研修会での講演")),
-    ("follow_up_meeting", _l("フォローアップ面談")),
-    ("travel", _l("出張（移動時間・カウント対象外）")),
+    (a.code, localized(a.name_ja, a.name_en)) for a in load_service_menu().activities
 ]
-
-# The program counts every kind of work toward the cap except the expert's travel time.
-COUNTED_ACTIVITIES = frozenset(code for code, _ in ACTIVITY_KINDS if code != "travel")
+COUNTED_ACTIVITIES = load_service_menu().counted_activities
 
 
 class HoursEntryForm(TaskForm):
@@ -45,6 +37,10 @@ class HoursEntryForm(TaskForm):
         description=_l("0.25時間（15分）単位"),
     )
     note = TextField(_l("備考"), column=HoursEntry.note)
+    confirm_reserved = CheckField(
+        _l("フォローアップ面談のために確保した時間を使うことを確認した"),
+        description=_l("記録するとフォローアップ面談用の時間が足りなくなる場合に、確認のうえチェックしてください"),
+    )
 
     def bind_context(self) -> None:
         self.country.choices = select_choices((code, self._country_name(code)) for code in self.context.countries)

@@ -9,6 +9,7 @@ from forms.application import ApplicationForm
 from forms.base import TaskContext, TaskForm
 from forms.expert import ExpertBriefingForm, FollowUpForm, ServiceDeliveryForm
 from forms.hours import HoursEntryForm
+from forms.sessions import ServiceSessionForm
 from forms.staff import (
     AdoptionDecisionForm,
     HearingForm,
@@ -30,6 +31,7 @@ FORM_CLASSES: dict[str, type[TaskForm]] = {
     "publicity": PublicityForm,
     "application": ApplicationForm,
     "hours_entry": HoursEntryForm,
+    "service_session": ServiceSessionForm,
 }
 
 

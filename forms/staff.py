@@ -148,6 +148,8 @@ class AdoptionDecisionForm(TaskForm):
 
 
 class PlanConfirmationForm(TaskForm):
+    service_dates = ("start_date", "end_date")  # inside the support period (webapp checks with the adoption day)
+
     start_date = DateInputField(_l("支援開始日"), [Required(_l("支援開始日を入力してください"))])
     end_date = DateInputField(_l("支援終了日"), [Required(_l("支援終了日を入力してください"))])
     schedule = MemoField(_l("実施スケジュール"), [Required(_l("実施スケジュールを入力してください"))])

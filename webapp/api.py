@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from forms import TaskContext, build_form, describe_form
 from forms.staff import OriginalApplicationForm
-from workflows.editions import load_editions
+from workflows.editions import get_edition, load_editions
 
 from . import converters
 from .api_input import formdata, json_body, json_text, query_int, task_list_args, to_multidict
@@ -24,11 +24,12 @@ from .operations import decisions as decision_ops
 from .operations import hours as hours_ops
 from .operations import lifecycle as lifecycle_ops
 from .operations import original as original_ops
+from .operations import sessions as session_ops
 from .operations import tasks as task_ops
 from .operations.errors import Forbidden, Invalid, NotFound, OperationError
 from .operations.prior_use import intake_notice
 from .permissions import can_log_hours, can_reassign
-from .queries import case_detail, edition_summary, find_case, inbox_query, task_json
+from .queries import case_detail, edition_summary, find_case, inbox_query, ledger_detail, session_json, task_json
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 # Before the routes below are added: bounded ids in every `<int:…>` (see converters.py).
@@ -161,16 +162,73 @@ def add_hours(case_ref: str):  # type: ignore[no-untyped-def]
     if not form.validate():
         raise Invalid(_("入力内容を確認してください。"), {k: [str(e) for e in v] for k, v in form.errors.items()})
     entry = hours_ops.add_entry(_user(), case, form.to_task_data())
+    return _entry_answer(case, entry), 201
+
+
+@api.get("/cases/<case_ref>/hours")
+def show_ledger(case_ref: str):  # type: ignore[no-untyped-def]
+    """The ledger grouped by edition: accounts (cap, used net of reversals, remaining) and entries."""
+    return jsonify(ledger_detail(_user(), find_case(_user(), case_ref)))
+
+
+@api.post("/cases/<case_ref>/hours/<int:entry_id>/reverse")
+def reverse_hours(case_ref: str, entry_id: int):  # type: ignore[no-untyped-def]
+    """The expert cancels their own entry by a reversal entry, with {"reason": "..."}."""
+    case = find_case(_user(), case_ref)
+    reversal = hours_ops.reverse_entry(_user(), case, entry_id, _reason())
+    return _entry_answer(case, reversal, reverses=entry_id), 201
+
+
+@api.get("/cases/<case_ref>/sessions")
+def list_sessions(case_ref: str):  # type: ignore[no-untyped-def]
+    """Training sessions and consultations delivered, for the countries whose ledger the user may read."""
+    case = find_case(_user(), case_ref)
+    return jsonify(sessions=[session_json(s) for s in session_ops.case_sessions(_user(), case)])
+
+
+@api.post("/cases/<case_ref>/sessions")
+def add_session(case_ref: str):  # type: ignore[no-untyped-def]
+    """The expert records a training session (B) or a consultation (A); its hours go to the ledger."""
+    case = find_case(_user(), case_ref)
+    if not any(can_log_hours(_user(), case, code) for code in case.country_codes):  # who may, before what they sent
+        raise Forbidden(_("この国の時間を記録できるのは担当の現地専門家のみです。"))
+    context = TaskContext(edition=get_edition(case.edition), countries=tuple(case.country_codes))
+    form = build_form("service_session", context=context, formdata=formdata(), csrf=False)
+    if not form.validate():
+        raise Invalid(_("入力内容を確認してください。"), {k: [str(e) for e in v] for k, v in form.errors.items()})
+    session, entry = session_ops.record_session(_user(), case, form.to_task_data())
+    return jsonify(session=session_json(session), hours=_entry_answer(case, entry).get_json()), 201
+
+
+@api.post("/cases/<case_ref>/hours/<int:entry_id>/correct")
+def correct_hours(case_ref: str, entry_id: int):  # type: ignore[no-untyped-def]
+    """The expert corrects their own entry: its reversal with {"reason": ...} and the corrected entry (the fields of
+    POST /cases/<ref>/hours), together or not at all."""
+    case = find_case(_user(), case_ref)
+    if not any(can_log_hours(_user(), case, code) for code in case.country_codes):  # who may, before what they sent
+        raise Forbidden(_("この国の時間を記録できるのは担当の現地専門家のみです。"))
+    context = TaskContext(countries=tuple(case.country_codes))
+    form = build_form("hours_entry", context=context, formdata=formdata(), csrf=False)
+    if not form.validate():
+        raise Invalid(_("入力内容を確認してください。"), {k: [str(e) for e in v] for k, v in form.errors.items()})
+    entry = hours_ops.correct_entry(_user(), case, entry_id, _reason(), form.to_task_data())
+    return _entry_answer(case, entry, corrects=entry_id), 201
+
+
+def _entry_answer(case: Any, entry: Any, **extra: Any) -> Any:
     summary = next(h for h in hours_ops.hours_summary(case) if h.country == entry.country)
     return jsonify(
         id=entry.id,
         country=entry.country,
+        edition=entry.edition,
         hours=float(entry.hours),
         counted=entry.counted,
         used=float(summary.used),
         cap=float(summary.cap),
         remaining=float(summary.remaining),
-    ), 201
+        follow_up_reserved=float(summary.reserved),
+        **extra,
+    )
 
 
 # ---------------------------------------------------------------- withdrawal, suspension, cancellation

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -92,6 +92,11 @@ def _create_cases() -> None:
         _drive(case, target, staff, expert)
 
 
+def _demo_day() -> str:
+    """Today on the demo's clock, in Japan time (the cases are adopted on it)."""
+    return clock.now().astimezone(timezone(timedelta(hours=9))).date().isoformat()
+
+
 def _drive(case: Case, target: str, staff: User, experts: dict[str, User]) -> None:
     from io import BytesIO
 
@@ -111,7 +116,7 @@ def _drive(case: Case, target: str, staff: User, experts: dict[str, User]) -> No
         ),
         "expert_briefing": lambda: MultiDict(
             {
-                "briefing_date": "2025-08-25",
+                "briefing_date": _demo_day(),  # within the support period (from the adoption day)
                 "consultation_items": ["A1-1", "A2-1"],
                 "training_topics": ["B1"],
                 "training_audience": "both",
@@ -121,7 +126,7 @@ def _drive(case: Case, target: str, staff: User, experts: dict[str, User]) -> No
         ),  # fmt: skip
         "plan_confirmation": lambda: MultiDict(
             {
-                "start_date": "2025-09-01",
+                "start_date": _demo_day(),
                 "end_date": "2026-01-30",
                 "schedule": "9月：現状確認、10月：規程整備、11月：研修",
                 "agreed_by_company": "y",

@@ -20,6 +20,7 @@ STAGE_LABELS = {
     "ineligible": _l("不採択（要件外）"),
     "withdrawn": _l("辞退"),
     "cancelled": _l("中止"),
+    "support_period_ended": _l("支援期間の終了により終了"),
 }
 
 STATUS_LABELS = {

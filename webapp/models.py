@@ -269,8 +269,12 @@ class CaseCountry(Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("support_case.id"))
     country: Mapped[str] = mapped_column(String(4), index=True)
     position: Mapped[int] = mapped_column(default=0)
-    hour_cap: Mapped[Decimal] = mapped_column(Numeric(6, 2))
+    # The cap is not kept here: the edition file is its one home (Edition.hour_cap).
     estimated_hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    # Hours the briefing keeps for the follow-up meeting (「支援後のフォローアップ面談の時間を含み」)
+    follow_up_reserved: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    # The country's service opens when its plan is confirmed and closes with its follow-up (or the period's end)
+    service_opened_at: Mapped[datetime | None]
     closed_reason: Mapped[str | None] = mapped_column(String(40))
     closed_at: Mapped[datetime | None]
 
@@ -363,8 +367,51 @@ class HoursEntry(Model):
     note: Mapped[str | None] = mapped_column(String(500))
     expert_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A reversal: the entry it cancels (with the opposite hours, so sums are the net) and why. Entries are never
+    # updated or deleted; one reversal per entry.
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("hours_entry.id"), unique=True)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    # The training session or consultation whose record logged this entry
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("service_session.id"), index=True)
 
     expert: Mapped[User] = relationship()
+    reverses: Mapped[HoursEntry | None] = relationship(
+        remote_side=[id], foreign_keys=[reverses_id], back_populates="reversal"
+    )
+    reversal: Mapped[HoursEntry | None] = relationship(foreign_keys=[reverses_id], back_populates="reverses")
+
+
+class ServiceSession(Model):
+    """One training session (B) or consultation (A) delivered, as the expert recorded it; its hours go to the
+    ledger from the same form (HoursEntry.session_id)."""
+
+    __tablename__ = "service_session"
+    __table_args__ = (CheckConstraint("kind IN ('training', 'consultation')", name="ck_service_session_kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("support_case.id"), index=True)
+    country: Mapped[str] = mapped_column(String(4))
+    kind: Mapped[str] = mapped_column(String(20))
+    held_on: Mapped[date]
+    mode: Mapped[str] = mapped_column(String(20))  # onsite / web / phone / email
+    place: Mapped[str | None] = mapped_column(String(200))
+    items_json: Mapped[str] = mapped_column(Text, default="[]")  # menu codes: B1..B10, A1-1..A2-4, A-other
+    other_item: Mapped[str | None] = mapped_column(String(300))  # 「その他（専門家と協議）」 in words
+    audiences_json: Mapped[str] = mapped_column(Text, default="[]")
+    language: Mapped[str | None] = mapped_column(String(5))
+    interpreter: Mapped[bool] = mapped_column(default=False)
+    attendees: Mapped[int | None]
+    expert_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    expert: Mapped[User] = relationship()
+
+    @property
+    def items(self) -> list[str]:
+        return list(json.loads(self.items_json))
+
+    @property
+    def audiences(self) -> list[str]:
+        return list(json.loads(self.audiences_json))
 
 
 class PriorUseDeclaration(Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, false, literal, or_, select, true
 
-from .models import Case, CaseCountry, HumanTask, Role, SavedFilter, User
+from .models import Case, CaseCountry, HoursEntry, HumanTask, Role, SavedFilter, User
 
 ALL_CASES_ROLES = {Role.STAFF, Role.ADMIN}
 CASE_PAGE_ROLES = {*ALL_CASES_ROLES, Role.EXPERT, Role.APPLICANT}
@@ -52,6 +52,11 @@ def can_reassign(user: User) -> bool:
 
 def can_log_hours(user: User, case: Case, country: str) -> bool:
     return user.role == Role.EXPERT and country in user.countries and country in case.country_codes
+
+
+def can_correct_entry(user: User, entry: HoursEntry) -> bool:
+    """An expert corrects (reverses) only their own entries, for a country they still cover."""
+    return user.role == Role.EXPERT and entry.expert_id == user.id and entry.country in user.countries
 
 
 def ledger_countries(user: User, case: Case) -> tuple[str, ...]:

@@ -18,10 +18,10 @@ from workflows.editions import Edition, get_edition
 from .converters import parse_id
 from .extensions import db
 from .labels import ADOPTION_COUNT_LABELS, CLOSED_REASON_LABELS, STAGE_LABELS, STATUS_LABELS, reason_text
-from .models import AuditEvent, Case, HumanTask, TaskStatus, User, utcnow
+from .models import AuditEvent, Case, HoursEntry, HumanTask, ServiceSession, TaskStatus, User, utcnow
 from .operations.cases import adopted_count, intake_closed_reason
 from .operations.errors import NotFound
-from .operations.hours import CountryHours, hours_summary
+from .operations.hours import CountryHours, accounts_by_edition, hours_summary
 from .operations.lifecycle import edition_suspended_at
 from .operations.prior_use import refusals_of
 from .operations.process import STAGE_ORDER
@@ -202,6 +202,89 @@ def visible_hours(user: User, case: Case) -> list[CountryHours]:
     return [h for h in hours_summary(case) if h.country in countries]
 
 
+def hours_json(h: CountryHours) -> dict[str, Any]:
+    return {
+        "country": h.country,
+        "edition": h.edition,
+        "used": float(h.used),
+        "cap": float(h.cap),
+        "remaining": float(h.remaining),
+        "follow_up_reserved": float(h.reserved),  # kept for the follow-up and not yet used by it
+        "travel_not_counted": float(h.travel),
+        "closed_reason": h.closed_reason,
+        "closed_label": str(CLOSED_REASON_LABELS[h.closed_reason]) if h.closed_reason else None,
+    }
+
+
+def ledger_entries(user: User, case: Case) -> list[HoursEntry]:
+    """The company's entries (every edition) for the case's countries the user may read, newest first; reversals
+    are entries too, so both the original and its reversal show."""
+    query = (
+        select(HoursEntry)
+        .where(HoursEntry.company_id == case.company_id, HoursEntry.country.in_(ledger_countries(user, case)))
+        .options(selectinload(HoursEntry.expert))
+        .order_by(HoursEntry.work_date.desc(), HoursEntry.id.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def entry_json(entry: HoursEntry, reversed_ids: set[int]) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "case_id": entry.case_id,
+        "country": entry.country,
+        "edition": entry.edition,
+        "work_date": entry.work_date.isoformat(),
+        "activity": entry.activity,
+        "hours": float(entry.hours),
+        "counted": entry.counted,
+        "note": entry.note,
+        "expert": entry.expert.username,
+        "reverses": entry.reverses_id,
+        "reason": entry.reason,
+        "reversed": entry.id in reversed_ids,
+        "session_id": entry.session_id,
+    }
+
+
+def session_json(session: ServiceSession) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "country": session.country,
+        "kind": session.kind,
+        "held_on": session.held_on.isoformat(),
+        "mode": session.mode,
+        "place": session.place,
+        "items": session.items,
+        "other_item": session.other_item,
+        "audiences": session.audiences,
+        "language": session.language,
+        "interpreter": session.interpreter,
+        "attendees": session.attendees,
+        "expert": session.expert.username,
+    }
+
+
+def ledger_detail(user: User, case: Case) -> dict[str, Any]:
+    """The ledger grouped by edition (cap account = company x country x edition): this case's edition first, then
+    earlier editions as history."""
+    countries = ledger_countries(user, case)
+    entries = ledger_entries(user, case)
+    reversed_ids = {e.reverses_id for e in entries if e.reverses_id is not None}
+    return {
+        "case": case.number,
+        "editions": [
+            {
+                "edition": edition,
+                "current": edition == case.edition,
+                "accounts": [hours_json(h) for h in accounts],
+                "entries": [entry_json(e, reversed_ids) for e in entries if e.edition == edition],
+            }
+            for edition, accounts in accounts_by_edition(case, countries).items()
+        ],
+    }
+
+
 def case_history(user: User, case: Case) -> list[AuditEvent]:
     """The case's audit events; hours logged for a country whose ledger the user may not read are left out."""
     query = select(AuditEvent).where(AuditEvent.case_id == case.id).order_by(AuditEvent.at, AuditEvent.id)
@@ -210,7 +293,7 @@ def case_history(user: User, case: Case) -> list[AuditEvent]:
 
 
 def _hours_country(event: AuditEvent) -> str | None:
-    if event.action != "hours_logged" or not event.after_json:
+    if event.action not in ("hours_logged", "hours_reversed") or not event.after_json:
         return None
     country = json.loads(event.after_json).get("country")
     return str(country) if country else None
@@ -245,18 +328,7 @@ def case_detail(user: User, case: Case) -> dict[str, Any]:
             "received_on": case.original_received_on.isoformat() if case.original_received_on else None,
         },
         "tasks": [task_json(t) for t in visible],
-        "hours": [
-            {
-                "country": h.country,
-                "used": float(h.used),
-                "cap": float(h.cap),
-                "remaining": float(h.remaining),
-                "travel_not_counted": float(h.travel),
-                "closed_reason": h.closed_reason,
-                "closed_label": str(CLOSED_REASON_LABELS[h.closed_reason]) if h.closed_reason else None,
-            }
-            for h in visible_hours(user, case)
-        ],
+        "hours": [hours_json(h) for h in visible_hours(user, case)],
         "history": [
             {
                 "at": e.at.isoformat(),

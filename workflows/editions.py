@@ -95,6 +95,8 @@ class Edition:
         not among them: it is applied at registration, per region (webapp/operations/prior_use.py)."""
         return {
             "edition": self.code,
+            # read only by process versions deployed before the cap's DMN table was removed (their running cases
+            # and new cases until the repository's diagram is deployed); the cap itself is Edition.hour_cap
             "edition_caps": {c.code: float(c.hour_cap) for c in self.countries},
             "support_period_end": self.support_period_end.isoformat(),
             "forms_reminder_days": self.forms_reminder_days,

@@ -88,6 +88,21 @@ def briefing_audience_language(world: World, role: str, audience: str, text: str
     )
 
 
+@step(R("{役割}として、研修の対象者を「(?P<audience>[^」]+)」、テーマを「{文}」として説明を完了する"))
+def briefing_audience_topic(world: World, role: str, audience: str, text: str) -> None:
+    complete_briefing(world, role, training_audience=AUDIENCES[audience], training_topics=[text])
+
+
+@step(
+    R(
+        r"{役割}として、想定時間数を{数}時間、フォローアップ面談のための確保を(?P<reserve>[\d.]+)時間として説明を完了した"
+    )
+)
+def briefing_with_reserve(world: World, role: str, number: str, reserve: str) -> None:
+    response = complete_briefing(world, role, estimated_hours=number, follow_up_reserved=reserve)
+    assert response.status_code == 200, shown(response)
+
+
 @step(R("{役割}として、説明を完了した"))
 def briefing_done(world: World, role: str) -> None:
     response = complete_briefing(world, role)

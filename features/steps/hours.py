@@ -13,12 +13,14 @@ from features.support import (
     ACTIVITIES,
     COMPANY,
     COUNTRIES,
+    EDITIONS,
     PDF,
     SERVICE_DONE,
     TASKS,
     World,
     application_fields,
     briefing,
+    drive,
     follow_up,
     hearing_answers,
     plan,
@@ -31,12 +33,14 @@ from features.support import (
 
 
 def log_hours(world: World, role: str, activity: str, hours: str, *, country: str | None = None,
-              work_date: str | None = None) -> Any:  # fmt: skip
+              work_date: str | None = None, **extra: Any) -> Any:  # fmt: skip
     code = COUNTRIES[country] if country else COUNTRIES[role.removesuffix("担当の現地専門家")]
     entry = {"country": code, "work_date": work_date or today(world), "activity": ACTIVITIES[activity], "hours": hours}
-    response = world.api_as(role_user(role)).post(f"/cases/{world.case_id}/hours", json=entry)
+    response = world.api_as(role_user(role)).post(f"/cases/{world.case_id}/hours", json={**entry, **extra})
     world.response = response
     world.notes["logged"] = (code, float(hours))
+    if response.status_code == 201:
+        world.notes["entry_id"] = response.get_json()["id"]
     return response
 
 
@@ -60,7 +64,7 @@ def record_on_day(world: World, role: str, date: str, activity: str, number: str
 def can_record_on_day(world: World, role: str, date: str, activity: str, number: str) -> None:
     response = log_hours(world, role, activity, number, work_date=date)
     assert response.status_code == 201, (
-        f"規則違反: 支援期間の終了日（{date}）までは時間を記録できるべき。実際: {shown(response)}"
+        f"規則違反: 支援期間（採択の日から終了日まで）の作業日（{date}）は記録できるべき。実際: {shown(response)}"
     )
 
 
@@ -70,6 +74,11 @@ def cannot_record_on_day(world: World, role: str, date: str, activity: str, numb
     assert response.status_code in (409, 422), (
         f"規則違反: 支援期間の終了後は時間を記録できないはず。実際: {shown(response)}"
     )
+
+
+@step(R("{役割}として、確保した時間を使うことを確認して{作業}{数}時間を記録する"))
+def record_using_reserve(world: World, role: str, activity: str, number: str) -> None:
+    log_hours(world, role, activity, number, confirm_reserved=True)
 
 
 @step(R("{役割}として、この案件の{国}の時間を記録しようとする"))
@@ -199,3 +208,87 @@ def no_task_has_fee(world: World) -> None:
     assert set(seen) == set(TASKS.values()), f"すべてのタスクを確かめるべき: {sorted(seen)}"
     found = [m for key, fields in seen.items() for m in fee_mentions(fields, names[key])]
     assert not found, f"規則違反: サービスは無料なので費用・料金の欄があってはならない: {found}"
+
+
+# ---------------------------------------------------------------- a company's cases in several editions
+
+
+def keep_earlier_case(world: World, company: str) -> None:
+    if company in world.cases:
+        world.notes.setdefault("earlier_cases", []).append(world.cases[company]["id"])
+
+
+@step(R("{年度}に採択され、{国々}でサービス提供中の{会社}の案件がある"))
+def company_case_in_service(world: World, edition: str, countries: str, company: str) -> None:
+    keep_earlier_case(world, company)
+    new_case(world, edition, countries, company)
+    drive(world, "plan")
+
+
+@step(R("{年度}に採択され、様式1・様式2を提出済みの{国々}の{会社}の案件がある"))
+def company_case_with_forms(world: World, edition: str, countries: str, company: str) -> None:
+    keep_earlier_case(world, company)
+    new_case(world, edition, countries, company)
+    drive(world, "forms")
+
+
+def ledger(world: World, username: str = "staff") -> dict[str, Any]:
+    response = world.api_as(username).get(f"/cases/{world.case_id}/hours")
+    assert response.status_code == 200, shown(response)
+    return dict(response.get_json())
+
+
+@step(
+    R(
+        "時間記録では、{年度}の{国}は{数}時間、(?P<edition2>20\\d\\d年度)の(?P<country2>[^はの]+)は(?P<number2>[\\d.]+)時間と、"
+        "年度ごとに分けて示される"
+    )
+)
+def ledger_by_edition(world: World, edition: str, country: str, number: str, edition2: str, country2: str,
+                      number2: str) -> None:  # fmt: skip
+    editions = {e["edition"]: e for e in ledger(world)["editions"]}
+    for label, name, hours in ((edition, country, number), (edition2, country2, number2)):
+        code, country_code = EDITIONS[label], COUNTRIES[name]
+        assert code in editions, f"規則違反: {label}の時間は年度ごとに示されるべき。実際の年度: {sorted(editions)}"
+        account = next((a for a in editions[code]["accounts"] if a["country"] == country_code), None)
+        assert account and account["used"] == float(hours), (
+            f"規則違反: {label}の{name}の利用時間は{hours}時間（年度ごとの上限）であるべき。実際: {account}"
+        )
+        entries = editions[code]["entries"]
+        assert entries and all(e["edition"] == code for e in entries), f"{label}の記録が混ざっている: {entries}"
+    assert next(iter(editions)) == world.case["edition"], "この案件の年度が先に示されるべき"
+
+
+# ---------------------------------------------------------------- corrections
+
+
+def reverse_last(world: World, role: str, reason: str) -> Any:
+    entry_id = world.notes["entry_id"]
+    response = world.api_as(role_user(role)).post(
+        f"/cases/{world.case_id}/hours/{entry_id}/reverse", json={"reason": reason}
+    )
+    world.response = response
+    return response
+
+
+@step(R("{役割}として、その記録を理由を書かずに取り消す"))
+def reverse_without_reason(world: World, role: str) -> None:
+    reverse_last(world, role, "")
+
+
+@step(R("{役割}として、その記録を「{文}」として取り消す"))
+def reverse_with_reason(world: World, role: str, text: str) -> None:
+    reverse_last(world, role, text)
+
+
+@step(R("ジェトロ担当者には、元の{数}時間の記録と、理由「{文}」つきの取消の記録の両方が見える"))
+def both_entries_visible(world: World, number: str, text: str) -> None:
+    entries = next(e for e in ledger(world)["editions"] if e["current"])["entries"]
+    original = next((e for e in entries if e["id"] == world.notes["entry_id"]), None)
+    assert original and original["hours"] == float(number) and original["reversed"], (
+        f"規則違反: 元の記録は変えずに残り、取消済みと示されるべき。実際: {entries}"
+    )
+    reversal = next((e for e in entries if e["reverses"] == original["id"]), None)
+    assert reversal and reversal["hours"] == -float(number) and reversal["reason"] == text, (
+        f"規則違反: 取消は理由つきの別の記録（-{number}時間）として残るべき。実際: {entries}"
+    )

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.web.lifecycle import PDF, adopt, complete, open_task, register
+from tests.web.service import into_service
 from webapp.extensions import db
 from webapp.models import Case
 from webapp.operations.publicity import save_case_study
@@ -101,6 +102,7 @@ def test_expert_logs_hours_up_to_the_cap_and_sees_the_refusal(page, live, api_as
     staff = api_as("staff")
     case = register(staff, "FY2025", ["CN", "TH"], "2025-07-01")
     adopt(staff, case["id"])
+    into_service(api_as, case["id"])
     sign_in(page, live, "expert_cn")
     page.goto(live(f"/cases/{case['id']}/hours"))
 
@@ -131,6 +133,7 @@ def test_hours_form_is_usable_with_the_keyboard(page, live, api_as):
     staff = api_as("staff")
     case = register(staff, "FY2025", ["TH"], "2025-07-01")
     adopt(staff, case["id"])
+    into_service(api_as, case["id"])
     sign_in(page, live, "expert_cn")
     page.goto(live(f"/cases/{case['id']}/hours"))
     for label, field_id in (("対象国", "country"), ("作業日", "work_date"), ("作業内容", "activity"),
@@ -179,6 +182,7 @@ def test_reports_and_public_page_render(page, live, api_as):
     register(staff, "FY2025", ["VN"], "2025-07-01", company_name="東海化学工業株式会社")
     register(staff, "FY2025", ["ID"], "2025-07-01", company_name="北陸テキスタイル株式会社")
     adopt(staff, first["id"])
+    into_service(api_as, first["id"])
     entry = {"country": "CN", "work_date": "2025-07-10", "activity": "meeting", "hours": "17.5"}
     assert expert.post(f"/cases/{first['id']}/hours", json=entry).status_code == 201
     with live.app.app_context():

@@ -94,7 +94,7 @@ def test_every_form_key_has_a_form() -> None:
         "follow_up",
         "publicity",
     }
-    assert task_keys | {"application", "hours_entry"} == set(FORM_CLASSES)
+    assert task_keys | {"application", "hours_entry", "service_session"} == set(FORM_CLASSES)
     assert FORM_CLASSES["application"] is ApplicationForm
     assert FORM_CLASSES["hours_entry"] is HoursEntryForm
     assert all(issubclass(cls, TaskForm) for cls in FORM_CLASSES.values())
@@ -448,6 +448,7 @@ def test_expert_briefing_valid_at_the_cap() -> None:
         "training_audience": "both",
         "training_language": "zh",
         "estimated_hours": 23.0,
+        "follow_up_reserved": None,
         "expert_comment": "退職時の誓約書が未整備",
         "priority_measures": "",
         "japan_side_participants": False,  # FY2025 footnote 1: asked in that edition
@@ -456,14 +457,34 @@ def test_expert_briefing_valid_at_the_cap() -> None:
 
 def test_expert_briefing_over_the_cap() -> None:
     form = submit("expert_briefing", {**BRIEFING, "estimated_hours": "23.25"})
-    assert refused(form, "estimated_hours") == ["想定時間数が上限（23時間）を超えています。23時間以内にしてください。"]
+    assert refused(form, "estimated_hours") == [
+        "想定時間数が上限（23時間）の残り（23時間）を超えています。23時間以内にしてください。"
+    ]
+
+
+def test_expert_briefing_checks_the_estimate_against_the_remaining_hours() -> None:
+    """The account's hours already used in this edition count: the estimate is checked against what is left."""
+    context = TaskContext(edition=FY2025, country="CN", hour_cap=Decimal(23), hours_remaining=Decimal(3))
+    assert refused(submit("expert_briefing", {**BRIEFING, "estimated_hours": "3.25"}, context), "estimated_hours") == [
+        "想定時間数が上限（23時間）の残り（3時間）を超えています。3時間以内にしてください。"
+    ]
+    assert valid(submit("expert_briefing", {**BRIEFING, "estimated_hours": "3"}, context))["estimated_hours"] == 3.0
+
+
+def test_expert_briefing_reserve_and_topics_for_the_audience() -> None:
+    form = submit("expert_briefing", {**BRIEFING, "follow_up_reserved": "23.25"})
+    assert refused(form, "follow_up_reserved") == ["確保する時間数は想定時間数（23時間）以内にしてください"]
+    form = submit("expert_briefing", {**BRIEFING, "training_audience": "managers", "training_topics": ["B1", "B4"]})
+    assert refused(form, "training_topics") == [
+        "B4は対象者（管理職）向けのテーマではありません。テーマか対象者を選び直してください"
+    ]
 
 
 def test_expert_briefing_cap_falls_back_to_the_edition() -> None:
     context = TaskContext(edition=FY2021, country="SG")
     fields = {**BRIEFING, "training_language": "en", "estimated_hours": "10.25"}
     assert refused(submit("expert_briefing", fields, context), "estimated_hours") == [
-        "想定時間数が上限（10時間）を超えています。10時間以内にしてください。"
+        "想定時間数が上限（10時間）の残り（10時間）を超えています。10時間以内にしてください。"
     ]
     assert valid(submit("expert_briefing", {**fields, "estimated_hours": "10"}, context))["estimated_hours"] == 10.0
 
@@ -632,7 +653,7 @@ APPLICATION = {
     "contact_name": "山田 一郎",
     "contact_email": "yamada@sample-seiki.co.jp",
     "countries": ["CN", "TH"],
-    "site_type": "planned",
+    "sites-TH-site_type": "planned",
     "desired_services": ["consultation", "training"],
     "publicity_consent": "y",
 }
@@ -647,6 +668,7 @@ def test_application_valid() -> None:
     assert data["capital_jpy"] == 50_000_000
     assert data["employees_hq"] == 120 and data["employees_local"] is None
     assert data["countries"] == ["CN", "TH"]
+    assert data["sites"]["TH"]["site_type"] == "planned" and data["sites"]["CN"]["site_type"] is None
     assert "prior_use" not in data  # no edition with a prior-use rule takes applications today
     assert data["desired_services"] == ["consultation", "training"]
     assert "sealed_pdf" not in data
@@ -799,6 +821,7 @@ def test_hours_entry_valid() -> None:
         "activity": "web_meeting",
         "hours": 1.75,
         "note": "規程レビュー",
+        "confirm_reserved": False,
     }
 
 

@@ -9,6 +9,7 @@ from webapp.extensions import db
 from webapp.models import User
 
 from .lifecycle import HEARING_OK, PDF, adopt, application, complete, open_task, register
+from .service import into_service
 
 TOKEN_NEEDED = "APIトークンが必要です（Authorization: Bearer <token>）。"
 NO_RIGHT = "このタスクを処理する権限がありません。"
@@ -97,6 +98,7 @@ def test_only_staff_register_applications_and_only_a_lead_reassigns(app, api_as,
 def test_an_expert_logs_hours_only_for_their_own_countries(app, api_as, two_cases):
     expert_cn = api_as("expert_cn")
     case_a = two_cases["a"]["id"]
+    into_service(api_as, case_a, forms=False)
     entry = {"work_date": "2025-09-01", "activity": "meeting", "hours": "1"}
     response = expert_cn.post(f"/cases/{case_a}/hours", json=dict(entry, country="VN"))  # sees the case via CN
     assert response.status_code == 403
@@ -324,7 +326,9 @@ def test_a_task_describes_its_fields(app, api_as, two_cases):
         fields = {f["name"]: f for f in task["fields"]}
         assert [c[0] for c in fields["training_language"]["choices"]] == ["", "ja", language]
         assert fields["consultation_items"]["type"] == "multi_checkbox"
-        assert fields["estimated_hours"]["description"] == "1カ国あたりの上限は23時間です（移動時間は含みません）"
+        assert fields["estimated_hours"]["description"] == (
+            "1カ国あたりの上限は23時間で、残りは23時間です（移動時間は含みません）"
+        )
         assert fields["estimated_hours"]["required"] is True
 
     done = staff.get(f"/tasks/{receipt['id']}").get_json()

@@ -17,6 +17,7 @@ from webapp.converters import MAX_ID, IdConverter
 from webapp.models import Company, HoursEntry
 
 from .lifecycle import HEARING_OK, PDF, adopt, application, complete, open_task, register
+from .service import into_service
 
 NOT_FOUND = {"error": "ページが見つかりません。"}
 CHECK_INPUT = "入力内容を確認してください。"
@@ -50,11 +51,10 @@ def case(api_as: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def adopted(api_as: Any, case: dict[str, Any]) -> dict[str, Any]:
-    """The case adopted, forms in: the China expert may log hours."""
+    """The case adopted and in service (forms in, briefing and plan done): the China expert may log hours."""
     staff = api_as("staff")
     adopt(staff, case["id"])
-    forms = open_task(staff, case["id"], "forms_submission")
-    assert complete(staff, forms["id"], {"form1_file": PDF, "form2_file": PDF}).status_code == 200
+    into_service(api_as, case["id"])  # hours are logged once the plan is confirmed
     return case
 
 
@@ -306,6 +306,6 @@ def test_who_may_act_is_checked_before_what_they_sent(api_as, adopted):
     )
     experts_only = {"error": "この国の時間を記録できるのは担当の現地専門家のみです。"}
     assert refusal(api_as("staff").post(f"/cases/{adopted['id']}/hours", json={"hours": "x"})) == (403, experts_only)
-    task_id = open_task(api_as("staff"), adopted["id"], "expert_briefing", "CN")["id"]
+    task_id = open_task(api_as("staff"), adopted["id"], "service_delivery", "CN")["id"]
     leads_only = {"error": "担当の割り当てができるのはジェトロのリーダーのみです。"}
     assert refusal(api_as("staff2").post(f"/tasks/{task_id}/reassign", json={"assignee": ["x"]})) == (403, leads_only)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from webapp.extensions import db
 from webapp.models import OutboxEmail
+from workflows.clock import clock
 
 from .lifecycle import PDF, adopt, complete, open_task, register
+
+JST = ZoneInfo("Asia/Tokyo")
 
 
 def briefing(hours: str, language: str = "ja") -> dict:
     return {
-        "briefing_date": "2021-09-01",
+        "briefing_date": clock.now().astimezone(JST).date().isoformat(),  # within the support period
         "consultation_items": ["A1-1", "A2-1"],
         "training_topics": ["B1", "B4"],
         "training_audience": "both",
@@ -58,8 +62,10 @@ def test_fy2021_singapore_case_runs_end_to_end(app, api_as, set_clock):
 
     detail = staff.get(f"/cases/{case['id']}").get_json()
     assert detail["status"] == "completed" and detail["stage"] == "completed"
-    assert detail["hours"] == [{"country": "SG", "used": 9.75, "cap": 10.0, "remaining": 0.25,
-                                "travel_not_counted": 0.0, "closed_reason": None, "closed_label": None}]  # fmt: skip
+    # the follow-up closed Singapore's service as completed (as the API documentation promises)
+    assert detail["hours"] == [{"country": "SG", "edition": "FY2021", "used": 9.75, "cap": 10.0, "remaining": 0.25,
+                                "follow_up_reserved": 0.0, "travel_not_counted": 0.0, "closed_reason": "completed",
+                                "closed_label": "支援完了"}]  # fmt: skip
     actions = [h["action"] for h in detail["history"]]
     assert actions.count("task_completed") == 9 and "hours_logged" in actions
     assert any(h["on_behalf"] for h in detail["history"] if h["action"] == "task_completed")

@@ -15,6 +15,7 @@ from webapp.models import Case, User
 from webapp.views import cases as case_views
 
 from .lifecycle import PDF, adopt, complete, open_task, register
+from .service import into_service
 
 
 def login(client, username):
@@ -43,6 +44,13 @@ def adopted(app, api_as):
     adopt(staff, case["id"])
     give_case_to_applicant(app, case["id"])
     return case
+
+
+@pytest.fixture
+def serving(app, api_as, adopted):
+    """The adopted case in service in both countries (hours are logged once a country's plan is confirmed)."""
+    into_service(api_as, adopted["id"])
+    return adopted
 
 
 # ---------------------------------------------------------------- who sees the case
@@ -199,14 +207,14 @@ def log_hours(client, case_id, **fields):
     return client.post(f"/cases/{case_id}/hours", data=data, follow_redirects=True)
 
 
-def test_expert_logs_up_to_the_cap_and_the_next_quarter_hour_is_refused(app, adopted):
+def test_expert_logs_up_to_the_cap_and_the_next_quarter_hour_is_refused(app, serving):
     expert = login(app.test_client(), "expert_cn")
-    accepted = log_hours(expert, adopted["id"], hours="23")
+    accepted = log_hours(expert, serving["id"], hours="23")
     assert accepted.status_code == 200
     page = accepted.text
     assert "23時間を記録しました（タイ：残り0時間）" in page and "23 / 23時間（残り0時間）" in page
 
-    refused = log_hours(expert, adopted["id"], hours="0.25")
+    refused = log_hours(expert, serving["id"], hours="0.25")
     assert refused.status_code == 422
     page = refused.text
     assert page.count("上限（23時間）を超えるため記録できません。残りは0時間です。") == 2  # flash and field error
@@ -214,36 +222,36 @@ def test_expert_logs_up_to_the_cap_and_the_next_quarter_hour_is_refused(app, ado
     assert "23 / 23時間（残り0時間）" in page
 
 
-def test_refusal_names_the_hours_left(app, adopted):
+def test_refusal_names_the_hours_left(app, serving):
     expert = login(app.test_client(), "expert_cn")
-    log_hours(expert, adopted["id"], hours="20.5")
-    refused = log_hours(expert, adopted["id"], hours="3")
+    log_hours(expert, serving["id"], hours="20.5")
+    refused = log_hours(expert, serving["id"], hours="3")
     assert refused.status_code == 422 and "残りは2.5時間です" in refused.text
 
 
-def test_travel_is_recorded_but_not_counted(app, adopted):
+def test_travel_is_recorded_but_not_counted(app, serving):
     expert = login(app.test_client(), "expert_cn")
-    log_hours(expert, adopted["id"], hours="23")
-    travel = log_hours(expert, adopted["id"], activity="travel", hours="6")
+    log_hours(expert, serving["id"], hours="23")
+    travel = log_hours(expert, serving["id"], activity="travel", hours="6")
     page = travel.text
     assert travel.status_code == 200 and "カウント対象外" in page
     assert "23 / 23時間（残り0時間）" in page and "出張（カウント対象外）：6時間" in page
 
 
-def test_form_errors_are_shown_on_their_fields(app, adopted):
+def test_form_errors_are_shown_on_their_fields(app, serving):
     expert = login(app.test_client(), "expert_cn")
-    response = log_hours(expert, adopted["id"], hours="0.3")
+    response = log_hours(expert, serving["id"], hours="0.3")
     assert response.status_code == 422
     page = response.text
     assert 'class="field has-error"' in page and "入力内容を確認してください" in page
 
 
-def test_only_experts_record_hours(app, adopted):
+def test_only_experts_record_hours(app, serving):
     for username in ("staff", "applicant", "admin"):
         client = login(app.test_client(), username)
-        page = client.get(f"/cases/{adopted['id']}/hours").text
+        page = client.get(f"/cases/{serving['id']}/hours").text
         assert "作業時間を記録する" not in page and "国別の残り時間" in page, username
-        response = log_hours(client, adopted["id"])
+        response = log_hours(client, serving["id"])
         assert response.status_code == 403 and "権限がありません" in response.text, username
     assert "記録済みの作業" in page and "まだ記録はありません" in page
 
@@ -252,6 +260,7 @@ def test_expert_chooses_only_countries_that_are_both_theirs_and_the_case_s(app, 
     staff = api_as("staff")
     case = register(staff, "FY2025", ["CN", "VN"], "2025-07-01")
     adopt(staff, case["id"])
+    into_service(api_as, case["id"])
     page = page_as(app, "expert_cn", f"/cases/{case['id']}/hours").text
     options = re.findall(r'<option[^>]*value="([A-Z]{2})"', page)
     assert options == ["CN"]
@@ -259,8 +268,8 @@ def test_expert_chooses_only_countries_that_are_both_theirs_and_the_case_s(app, 
     assert refused.status_code == 422 and "VN" not in re.findall(r'<option[^>]*value="([A-Z]{2})"', refused.text)
 
 
-def test_hours_form_labels_are_tied_to_their_inputs(app, adopted):
-    page = page_as(app, "expert_cn", f"/cases/{adopted['id']}/hours").text
+def test_hours_form_labels_are_tied_to_their_inputs(app, serving):
+    page = page_as(app, "expert_cn", f"/cases/{serving['id']}/hours").text
     for name in ("country", "work_date", "activity", "hours", "note"):
         assert f'<label for="{name}">' in page and f'id="{name}"' in page
     assert 'aria-describedby="hours-help"' in page and "0.25時間（15分）単位" in page

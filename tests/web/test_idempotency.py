@@ -9,6 +9,7 @@ from webapp.extensions import db
 from webapp.models import Case, HoursEntry, IdempotentRequest, ProcessInstance
 
 from .lifecycle import HEARING_OK, adopt, application, complete, open_task, register
+from .service import into_service
 from .test_case_pages import login
 from .test_hour_caps import _at_once
 
@@ -24,6 +25,7 @@ def test_hours_posted_twice_with_one_key_are_booked_once_and_answered_alike(app,
     staff, expert = api_as("staff"), api_as("expert_cn")
     case = register(staff, "FY2025", ["TH"], "2025-07-01")
     adopt(staff, case["id"])
+    into_service(api_as, case["id"])
     key = {"Idempotency-Key": "hours-7f3a"}
     first = expert.post(f"/cases/{case['id']}/hours", json=HOURS, headers=key)
     retry = expert.post(f"/cases/{case['id']}/hours", json=HOURS, headers=key)
@@ -39,6 +41,7 @@ def test_one_key_for_a_different_request_is_refused_and_a_malformed_key_too(app,
     staff, expert = api_as("staff"), api_as("expert_cn")
     case = register(staff, "FY2025", ["TH"], "2025-07-01")
     adopt(staff, case["id"])
+    into_service(api_as, case["id"])
     key = {"Idempotency-Key": "k-1"}
     assert expert.post(f"/cases/{case['id']}/hours", json=HOURS, headers=key).status_code == 201
     other = expert.post(f"/cases/{case['id']}/hours", json={**HOURS, "hours": "3"}, headers=key)
@@ -88,6 +91,7 @@ def test_two_concurrent_requests_with_one_key_book_once(app, api_as):
     staff, expert = api_as("staff"), api_as("expert_cn")
     case = register(staff, "FY2025", ["TH"], "2025-07-01")
     adopt(staff, case["id"])
+    into_service(api_as, case["id"])
     key = {"Idempotency-Key": "race-1"}
     responses = _at_once(*(lambda: expert.post(f"/cases/{case['id']}/hours", json=HOURS, headers=key),) * 2)
     assert [r.status_code for r in responses] == [201, 201]
@@ -121,6 +125,7 @@ def test_the_hours_form_sent_twice_or_from_two_tabs_records_one_entry(app, api_a
     staff = api_as("staff")
     case = register(staff, "FY2025", ["TH"], "2025-07-01")
     adopt(staff, case["id"])
+    into_service(api_as, case["id"])
     browser = login(app.test_client(), "expert_cn")
     tab1 = browser.get(f"/cases/{case['id']}/hours").text
     tab2 = browser.get(f"/cases/{case['id']}/hours").text

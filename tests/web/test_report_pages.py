@@ -14,6 +14,7 @@ from webapp.operations.publicity import save_case_study
 from webapp.views import outbox as outbox_views
 
 from .lifecycle import adopt, register
+from .service import into_service
 
 
 def login(client, username):
@@ -50,12 +51,13 @@ def test_dashboard_counts_cases_adoptions_and_hours(app, api_as):
     register(staff, "FY2025", ["TH"], "2025-07-01", company_name="株式会社みなと食品")
     register(staff, "FY2025", ["VN"], "2025-07-01", company_name="東海化学工業株式会社")
     adopt(staff, first["id"])
+    into_service(api_as, first["id"])
     for activity, hours in (("meeting", "5"), ("travel", "4")):
         entry = {"country": "CN", "work_date": "2025-07-10", "activity": activity, "hours": hours}
         assert expert.post(f"/cases/{first['id']}/hours", json=entry).status_code == 201
 
     page = page_as(app, "staff", "/dashboard").text
-    assert stage_count(page, "receipt") == 2 and stage_count(page, "forms") == 1 and stage_count(page, "hearing") == 0
+    assert stage_count(page, "receipt") == 2 and stage_count(page, "service") == 1 and stage_count(page, "hearing") == 0
     fy2025 = re.search(r'<tr data-edition="FY2025">.*?</tr>', page, re.S).group(0)
     assert "1 / 15件" in fy2025 and "受付中" in fy2025
     assert "<svg" in page and 'data-country="CN"' in page

@@ -11,6 +11,7 @@ from webapp.extensions import db
 from webapp.models import EditionState
 
 from .lifecycle import HEARING_OK, PDF, adopt, application, complete, open_task, register
+from .service import into_service
 from .test_api_lifecycle import PLAN, SERVICE, briefing
 
 FY2021_OPEN = datetime.fromisoformat("2021-08-02T10:00:00+09:00")
@@ -58,6 +59,7 @@ def test_hours_up_to_the_cap_are_accepted_and_a_quarter_hour_more_is_refused(
     staff, expert_api = api_as("staff"), api_as(expert)
     case = register(staff, edition, [country], received_on)
     adopt(staff, case["id"])
+    into_service(api_as, case["id"])
     below = f"{int(cap) - 0.25:g}"
     assert log_hours(expert_api, case["id"], country, below, work_date=work_date).status_code == 201
 
@@ -174,7 +176,7 @@ def test_the_support_period_end_refuses_later_work_and_closes_the_service(app, a
 
     set_clock(datetime.fromisoformat("2026-02-06T12:00:00+09:00"))
     after_end = log_hours(expert_cn, case["id"], "CN", "1", work_date="2026-02-07")
-    message = "作業日は支援期間（2026-02-06まで）内の日付にしてください。"
+    message = "作業日は支援期間（2025-07-01〜2026-02-06）内の日付にしてください。"
     assert after_end.status_code == 422 and after_end.get_json()["errors"] == {"work_date": [message]}
     assert log_hours(expert_cn, case["id"], "CN", "1", work_date="2026-02-06").status_code == 201
 

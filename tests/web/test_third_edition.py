@@ -149,10 +149,10 @@ def test_a_third_edition_file_runs_a_case_end_to_end_with_its_own_figures(
         fields = task_fields(shown, expert, task)
         username = "expert_cn" if country == "CN" else "expert_my"
         briefing_page = shown.add(f"briefing page ({country})", page(app, username, f"/tasks/{task['id']}"))
-        assert f"1カ国あたりの上限は{cap}時間です" in briefing_page
+        assert f"1カ国あたりの上限は{cap}時間で、残りは{cap}時間です" in briefing_page
         assert (
             field(fields, "estimated_hours")["description"]
-            == f"1カ国あたりの上限は{cap}時間です（移動時間は含みません）"
+            == f"1カ国あたりの上限は{cap}時間で、残りは{cap}時間です（移動時間は含みません）"
         )
         languages = dict(field(fields, "training_language")["choices"])
         assert language in languages and languages[language] != language  # a language name, not its code
@@ -160,7 +160,7 @@ def test_a_third_edition_file_runs_a_case_end_to_end_with_its_own_figures(
                    "training_audience": "both", "training_language": language, "expert_comment": "規程を見直す。"}  # fmt: skip
         over = complete(expert, task["id"], {**payload, "estimated_hours": f"{int(cap) + 0.25}"})
         assert shown.answer(f"briefing over the cap ({country})", over, 422)["errors"]["estimated_hours"] == [
-            f"想定時間数が上限（{cap}時間）を超えています。{cap}時間以内にしてください。"
+            f"想定時間数が上限（{cap}時間）の残り（{cap}時間）を超えています。{cap}時間以内にしてください。"
         ]
         shown.answer(f"briefing ({country})", complete(expert, task["id"], {**payload, "estimated_hours": cap}))
 
@@ -188,7 +188,7 @@ def test_a_third_edition_file_runs_a_case_end_to_end_with_its_own_figures(
         after = shown.answer(
             f"hours after the period ({country})", hours(expert, case["id"], country, "0.25", "2027-02-06"), 422
         )
-        assert after["errors"]["work_date"] == ["作業日は支援期間（2027-02-05まで）内の日付にしてください。"]
+        assert after["errors"]["work_date"] == ["作業日は支援期間（2026-06-22〜2027-02-05）内の日付にしてください。"]
 
         service = open_task(expert, case["id"], "service_delivery", country)
         task_fields(shown, expert, service)

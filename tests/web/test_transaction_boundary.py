@@ -13,6 +13,7 @@ from webapp.operations import hours as hours_ops
 from webapp.operations import tasks as task_ops
 
 from .lifecycle import adopt, application, open_task, register
+from .service import into_service
 
 
 def audit_count(app) -> int:  # type: ignore[no-untyped-def]
@@ -60,6 +61,7 @@ def test_operations_flush_and_leave_the_commit_to_their_caller(app, api_as):
         assert db.session.query(Case).count() == 1
 
     adopt(staff, case["id"])
+    into_service(api_as, case["id"])
     with app.app_context():
         the_case = db.session.get(Case, case["id"])
         entry = {"country": "CN", "work_date": "2025-09-01", "activity": "meeting", "hours": "2", "note": ""}

@@ -22,9 +22,9 @@ def test_dump_excludes_the_spec_and_restore_resumes(start_case, definition):
     assert "subprocess_specs" not in state
     assert "tasks" in state and state["tasks"]
 
-    before = {(t.id, t.name, t.country, t.data["hour_cap"]) for t in case.instance.ready_user_tasks()}
+    before = {(t.id, t.name, t.country, t.data["country"]) for t in case.instance.ready_user_tasks()}
     restored = Instance.restore(definition, case.instance.dump())
-    after = {(t.id, t.name, t.country, t.data["hour_cap"]) for t in restored.ready_user_tasks()}
+    after = {(t.id, t.name, t.country, t.data["country"]) for t in restored.ready_user_tasks()}
     assert after == before
     assert restored.next_timer_due() == case.instance.next_timer_due()
 

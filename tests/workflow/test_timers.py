@@ -38,7 +38,8 @@ def test_forms_reminder_fires_once_after_14_days(start_case):
     # The reminder does not interrupt: the same SubmitForms task is still open.
     assert case.ready_names() == [("SubmitForms", None)]
     assert case.task("SubmitForms").id == forms_id
-    assert case.instance.next_timer_due() is None
+    # only the support period's end remains: it would close the forms stage
+    assert case.instance.next_timer_due() == dt.datetime(2026, 2, 6, 23, 59, 59, tzinfo=JST)
 
     clock.advance(dt.timedelta(days=30))
     assert case.fire_timers() == []
@@ -114,7 +115,22 @@ def test_support_period_end_closes_an_open_service(start_case, edition, countrie
         ],
         key=lambda r: r["country"],
     )
-    assert case.thrown_names().count("service_closed") == 1
+    # the finished country was closed by its follow-up (completed), the open one by the period's end
+    assert case.thrown_names().count("service_closed") == 2
+
+
+def test_the_period_end_closes_the_forms_stage(start_case):
+    """「支援期間について、採択後から2026年2月6日（金）までとします。」: forms never submitted end with the period."""
+    case = adopted_case(start_case, "FY2025", ("CN", "TH"))
+    clock.set(dt.datetime(2026, 2, 6, 23, 59, 59, tzinfo=JST))
+    assert [m.name for m in case.fire_timers()] == ["forms_reminder"]
+    assert case.ready_names() == [("SubmitForms", None)]
+    clock.set(dt.datetime(2026, 2, 7, 0, 0, 1, tzinfo=JST))
+    assert [m.name for m in case.fire_timers()] == ["forms_period_ended"]
+    assert case.ready_names() == []
+    assert case.instance.completed
+    assert "EndFormsPeriodEnded" in case.instance.completed_element_ids()
+    assert case.instance.next_timer_due() is None
 
 
 def test_support_period_end_closes_every_open_country(start_case):
@@ -149,7 +165,8 @@ def test_plan_confirmed_after_the_period_end_closes_at_once(start_case):
     messages += case.fire_timers()
 
     assert [(m.name, m.payload) for m in messages] == [
-        ("service_closed", {"country": "CN", "closed_reason": "support_period_ended"})
+        ("service_opened", {"country": "CN"}),
+        ("service_closed", {"country": "CN", "closed_reason": "support_period_ended"}),
     ]
     assert case.ready_names() == [("Publicity", None)]
 

@@ -95,7 +95,7 @@ def register_application(actor: User, data: dict[str, Any], uploads: dict) -> Ca
         created_by_id=actor.id,
     )
     for position, code in enumerate(data["countries"]):
-        case.countries.append(CaseCountry(country=code, position=position, hour_cap=edition.hour_cap(code)))
+        case.countries.append(CaseCountry(country=code, position=position))
     db.session.add(case)
     db.session.flush()
     for kind, upload in uploads.items():

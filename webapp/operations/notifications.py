@@ -12,6 +12,7 @@ from ..labels import reason_text
 from ..mail import queue_email
 from ..models import Case, CaseStatus, utcnow
 from .audit import record
+from .service_period import forms_period_ended, service_opened
 
 
 def _period_end(case: Case) -> str:
@@ -72,6 +73,8 @@ HANDLERS: dict[str, Callable[[Case, ThrownMessage], None]] = {
     "rejection_notice": _rejected,
     "forms_reminder": _email("forms_reminder"),
     "service_closed": _service_closed,
+    "service_opened": service_opened,
+    "forms_period_ended": forms_period_ended,
 }
 
 

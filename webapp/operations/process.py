@@ -54,27 +54,34 @@ def known_form_keys() -> list[str]:
 # ---------------------------------------------------------------- versions
 
 
-def deploy_files(files: dict[str, str], actor: User | None) -> tuple[ProcessVersion, bool]:
-    """Validates and deploys BPMN/DMN sources; returns (version, created). Same sources: no new version."""
+def parse_files(files: dict[str, str]) -> Definition:
+    """Every deploy check on BPMN/DMN sources (ProcessDefinitionError naming the file and element); writes
+    nothing. The deploy, the CLI and the editor's draft check all go through here."""
     import tempfile
 
     files = _normalised_names(files)
-    source_hash = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
-    latest = latest_version()
-    if latest is not None and latest.source_hash == source_hash:
-        return latest, False
     with tempfile.TemporaryDirectory() as tmp:
         paths = []
         for name, text in files.items():
             path = Path(tmp) / Path(name).name
             path.write_text(text, encoding="utf-8")
             paths.append(path)
-        definition = parse_definition(
+        return parse_definition(
             MAIN_PROCESS,
             [p for p in paths if p.suffix == ".bpmn"],
             [p for p in paths if p.suffix == ".dmn"],
             known_form_keys(),
         )
+
+
+def deploy_files(files: dict[str, str], actor: User | None) -> tuple[ProcessVersion, bool]:
+    """Validates and deploys BPMN/DMN sources; returns (version, created). Same sources: no new version."""
+    files = _normalised_names(files)
+    source_hash = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
+    latest = latest_version()
+    if latest is not None and latest.source_hash == source_hash:
+        return latest, False
+    definition = parse_files(files)
     version = ProcessVersion(
         process_id=MAIN_PROCESS,
         version=(latest.version + 1) if latest else 1,

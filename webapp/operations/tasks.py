@@ -35,10 +35,12 @@ from .attachments import store_upload
 from .audit import record
 from .cases import application_answers, edition_state
 from .errors import Conflict, Forbidden, Invalid, NotFound
+from .hours import account_context
 from .lifecycle import ended_message, require_not_suspended
 from .notifications import dispatch, email_company
 from .process import restore, save_instance
 from .publicity import save_case_study
+from .service_period import require_service_dates
 
 # What every task operation reads next (permissions, form context, inbox rows): loaded with the task, in one query.
 _TASK_WITH_CASE = (
@@ -88,12 +90,12 @@ def _require_holder(user: User, task: HumanTask) -> None:
 
 def task_context(task: HumanTask, data: dict[str, Any] | None = None) -> TaskContext:
     case = task.case
-    edition = get_edition(case.edition)
-    cap = next((c.hour_cap for c in case.countries if c.country == task.country), None)
+    cap, remaining = account_context(case, task.country)  # the cap account's (company x country x edition)
     return TaskContext(
-        edition=edition,
+        edition=get_edition(case.edition),
         country=task.country,
-        hour_cap=Decimal(cap) if cap is not None else None,
+        hour_cap=cap,
+        hours_remaining=remaining,
         countries=tuple(case.country_codes),
         task_data=data or {},
     )
@@ -220,6 +222,7 @@ def complete(user: User, task_id: int, formdata: MultiDict, *, csrf: bool = True
     form = build_form(task.form_key, context=task_context(task, step.data), formdata=formdata, csrf=csrf)
     if not form.validate():
         raise Invalid(_("入力内容を確認してください。"), {k: [str(e) for e in v] for k, v in form.errors.items()})
+    require_service_dates(task.case, form)  # the support period (needs the adoption day)
     data = form.to_task_data()
     try:
         messages = instance.complete(task.engine_task_id, data)  # the diagram's scripts run here, unlocked
@@ -384,5 +387,6 @@ def _after_complete(task: HumanTask, decides: str, data: dict[str, Any]) -> None
         for country in case.countries:
             if country.country == task.country:
                 country.estimated_hours = Decimal(str(data.get("estimated_hours")))
+                country.follow_up_reserved = Decimal(str(data.get("follow_up_reserved") or 0))
     if task.form_key == "publicity":
         save_case_study(case, data)

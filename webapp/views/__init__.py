@@ -27,6 +27,9 @@ def init_app(app: Flask) -> None:
 
     for area in (cases, hours, dashboard, public, outbox, assets):
         app.register_blueprint(area.bp)
+    from ..designer import routes as designer
+
+    app.register_blueprint(designer.bp)
 
     @app.route("/")
     @login_required

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from workflows.editions import load_editions
+from workflows.editions import get_edition, load_editions
 
 from ..extensions import db
 from ..models import Case, CaseCountry, EditionState, HoursEntry
@@ -73,13 +73,21 @@ def adoptions() -> list[dict[str, Any]]:
 
 
 def hours_per_country() -> list[HoursRow]:
-    """Counted hours per country against the sum of the adopted cases' caps (two GROUP BY queries)."""
-    caps = db.session.execute(
-        select(CaseCountry.country, func.sum(CaseCountry.hour_cap), func.count(CaseCountry.id))
+    """Counted hours per country against the sum of the adopted cases' caps (each edition file's figure)."""
+    counts = db.session.execute(
+        select(Case.edition, CaseCountry.country, func.count(CaseCountry.id))
         .join(Case, Case.id == CaseCountry.case_id)
         .where(Case.adopted_at.is_not(None), *_edition_filter(Case.edition))
-        .group_by(CaseCountry.country)
+        .group_by(Case.edition, CaseCountry.country)
     ).all()
+    cap_sums: dict[str, Decimal] = {}
+    case_counts: dict[str, int] = {}
+    for edition_code, country, count in counts:
+        edition = get_edition(edition_code)
+        cap = edition.hour_cap(country) if edition else Decimal(0)
+        cap_sums[country] = cap_sums.get(country, Decimal(0)) + cap * count
+        case_counts[country] = case_counts.get(country, 0) + count
+    caps = [(country, cap_sums[country], case_counts[country]) for country in cap_sums]
     used = dict(
         db.session.execute(
             select(HoursEntry.country, func.sum(HoursEntry.hours))

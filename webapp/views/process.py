@@ -12,9 +12,13 @@ from sqlalchemy import func, select
 
 from workflows.engine import ProcessDefinitionError
 
+from ..designer import versions
+from ..designer.models import ProcessDraft
+from ..designer.routes import ActionForm
 from ..diagram_messages import describe_definition_error
 from ..extensions import db
 from ..models import ProcessInstance, ProcessVersion
+from ..operations.errors import OperationError
 from ..operations.process import deploy_files, repository_files
 from ..permissions import can_deploy
 
@@ -49,7 +53,11 @@ def index():  # type: ignore[no-untyped-def]
             .group_by(ProcessInstance.process_version_id)
         ).all()
     )
-    return render_template("process/index.html", versions=versions, running=running, form=DeployForm())
+    drafts = db.session.scalars(select(ProcessDraft).order_by(ProcessDraft.id.desc()).limit(20)).all()
+    return render_template(
+        "process/index.html", versions=versions, running=running, form=DeployForm(), drafts=drafts,
+        draft_form=ActionForm(),
+    )  # fmt: skip
 
 
 @bp.post("/deploy")
@@ -73,6 +81,31 @@ def deploy():  # type: ignore[no-untyped-def]
         flash(_("バージョン %(v)d をデプロイしました。新しい案件から使われます。", v=version.version), "success")
     else:
         flash(_("内容が現在のバージョンと同じため、新しいバージョンは作成していません。"), "info")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/<int:version_id>/redeploy")
+def redeploy(version_id: int):  # type: ignore[no-untyped-def]
+    version = db.session.get(ProcessVersion, version_id)
+    if version is None:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        new = versions.redeploy(version, current_user)
+    except ProcessDefinitionError as exc:
+        db.session.rollback()
+        flash(describe_definition_error(exc), "error")
+        return redirect(url_for(".index"))
+    except OperationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for(".index"))
+    flash(
+        _("v%(old)d の内容をバージョン %(v)d として再デプロイしました。新しい案件から使われます。", old=version.version,
+          v=new.version),
+        "success",
+    )  # fmt: skip
     return redirect(url_for(".index"))
 
 

@@ -1,0 +1,99 @@
+"""Whether a running instance can move to another version of its process (SpiffWorkflow.bpmn.util.diff).
+
+An instance moves when no task it is at (ready, started, or waiting on a timer or a called process) has a spec
+that changed or vanished in the new version, in the top process or in any called process it has started;
+completed tasks may have changed (history is kept as it was) and future tasks take the new spec."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from SpiffWorkflow.bpmn.util.diff import WorkflowDiff, diff_workflow, migrate_workflow
+from SpiffWorkflow.util.task import TaskState
+
+from . import engine
+from .engine import Definition, Instance
+
+_REGISTRY = engine._serializer.registry  # the converters the specs are stored with: what "changed" compares
+_AT = TaskState.READY | TaskState.STARTED | TaskState.WAITING
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A task the instance is at whose element changed (`changed`, with the changed attributes) or is gone
+    (`removed`), or a called process that no longer exists (`process_removed`)."""
+
+    code: str
+    element: str
+    title: str
+    attributes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MigrationCheck:
+    blockers: tuple[Blocker, ...]
+
+    @property
+    def movable(self) -> bool:
+        return not self.blockers
+
+
+def _element(task: Any) -> tuple[str, str]:
+    spec = task.task_spec
+    element = getattr(spec, "bpmn_id", None) or spec.name
+    return str(element), str(getattr(spec, "bpmn_name", None) or element)
+
+
+def _diffs(instance: Instance, target: Definition) -> tuple[WorkflowDiff, dict[Any, WorkflowDiff | None]]:
+    return diff_workflow(_REGISTRY, instance.workflow, target.spec, target.subprocess_specs)  # type: ignore[no-any-return]
+
+
+def check(instance: Instance, target: Definition) -> MigrationCheck:
+    top, subprocesses = _diffs(instance, target)
+    blockers: dict[tuple[str, str], Blocker] = {}
+    for sp_id, diff in [(None, top), *subprocesses.items()]:
+        if diff is None:
+            name = str(instance.workflow.subprocesses[sp_id].spec.name)
+            blockers[("process_removed", name)] = Blocker("process_removed", name, name)
+            continue
+        for task in diff.removed:
+            if task.state & _AT:
+                element, title = _element(task)
+                blockers[("removed", element)] = Blocker("removed", element, title)
+        for task in diff.changed:
+            if task.state & _AT:
+                element, title = _element(task)
+                attributes = _changed_attributes(task.task_spec, diff.alignment.get(task))
+                blockers[("changed", element)] = Blocker("changed", element, title, attributes)
+    return MigrationCheck(tuple(sorted(blockers.values(), key=lambda b: (b.element, b.code))))
+
+
+def _changed_attributes(original: Any, new: Any) -> tuple[str, ...]:
+    if new is None:
+        return ()
+    before, after = _REGISTRY.convert(original), _REGISTRY.convert(new)
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return ()
+    return tuple(sorted(key for key in set(before) | set(after) if before.get(key) != after.get(key)))
+
+
+def migrate(instance: Instance, target: Definition) -> Instance:
+    """Moves a movable instance to `target` (ValueError naming the first blocker otherwise); the caller stores
+    the returned instance as the new version's."""
+    result = check(instance, target)
+    if not result.movable:
+        raise ValueError(f"cannot migrate: {result.blockers[0]}")
+    top, subprocesses = _diffs(instance, target)
+    workflow = instance.workflow
+    migrate_workflow(top, workflow, target.spec)
+    for sp_id, diff in subprocesses.items():
+        sub = workflow.subprocesses[sp_id]
+        if diff is not None:
+            migrate_workflow(diff, sub, target.subprocess_specs[sub.spec.name])
+    workflow.subprocess_specs = target.subprocess_specs
+    moved = Instance(target, workflow)
+    # The tasks keep their ids (SpiffWorkflow re-points them at the new specs), so what the application stored
+    # for the ready ones (its task rows) still holds: the moved instance starts from the same stored state.
+    moved._stored_ready = instance._stored_ready
+    return moved
