@@ -118,7 +118,7 @@ def test_the_projects_editor_opens_every_diagram_without_a_warning_and_saves_the
     page.get_by_role("button", name="新しい下書きを作成").click()
     page.wait_for_selector("#process-editor[data-ready=true]")
     for path in DIAGRAMS:
-        page.get_by_role("tab", name=path.name).click()
+        page.get_by_role("tab", name=path.name, exact=True).click()
         pane = page.locator(f'[data-file-pane="{path.name}"]')
         page.wait_for_selector(f'[data-file-pane="{path.name}"][data-ready=true]')
         assert pane.get_attribute("data-import-warnings") == "0", path.name
