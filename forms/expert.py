@@ -36,6 +36,17 @@ def consultation_choices() -> list[tuple[str, Any]]:
     ]
 
 
+def consultation_choices_with_other() -> list[tuple[str, Any]]:
+    """Menu A and 「その他（専門家と協議）」: the menu is an example (「内容が変更となる場合があります」)."""
+    other = load_service_menu().other_item
+    return [*consultation_choices(), *([(other.code, localized(other.name_ja, other.name_en))] if other else [])]
+
+
+def other_chosen(codes: list[str] | None) -> bool:
+    other = load_service_menu().other_item
+    return other is not None and other.code in (codes or [])
+
+
 def training_choices() -> list[tuple[str, Any]]:
     return [
         (
@@ -78,6 +89,16 @@ class ExpertBriefingForm(TaskForm):
 
     briefing_date = DateInputField(_l("説明実施日"), [Required(_l("説明実施日を入力してください"))])
     consultation_items = MultiCheckboxField(_l("（A）コンサルテーションの依頼内容"))
+    other_request = TextField(
+        _l("その他の依頼内容"),
+        [
+            RequiredIf(
+                lambda form: other_chosen(form.consultation_items.data),
+                _l("その他（専門家と協議）の内容を入力してください"),
+            )
+        ],
+        description=_l("「その他（専門家と協議）」を選んだ場合、専門家と協議して決めた内容"),
+    )
     training_topics = MultiCheckboxField(_l("（B）研修のテーマ"))
     training_audience = ChoiceField(
         _l("研修の対象者"),
@@ -109,7 +130,7 @@ class ExpertBriefingForm(TaskForm):
         edition = self.context.edition
         if edition is not None and not edition.japan_side_may_join:
             del self["japan_side_participants"]  # only where the edition's text allows it (FY2025 footnote 1)
-        self.consultation_items.choices = select_choices(consultation_choices())
+        self.consultation_items.choices = select_choices(consultation_choices_with_other())
         self.training_topics.choices = select_choices(training_choices())
         self.training_language.choices = select_choices(self._languages(), blank=True)
         cap, remaining = self.context.effective_hour_cap(), self.context.remaining_hours()

@@ -9,7 +9,7 @@ from wtforms.validators import ValidationError
 
 from forms.base import TaskForm
 from forms.choices import LANGUAGES, localized, select_choices
-from forms.expert import audience_error, consultation_choices, training_choices
+from forms.expert import audience_error, consultation_choices_with_other, other_chosen, training_choices
 from forms.fields import (
     CheckField,
     ChoiceField,
@@ -22,7 +22,6 @@ from forms.fields import (
 )
 from forms.validators import AtLeast, AtMost, QuarterHours, Required, RequiredIf
 from webapp.models import HoursEntry, ServiceSession  # column lengths only: forms never touch the database
-from workflows.service_menu import load_service_menu
 
 SESSION_KINDS = (("training", _l("（B）研修")), ("consultation", _l("（A）コンサルテーション")))
 # 「面談（WEB会議を含む。）・電話・メールを通じて提供します」: a training is held on site or on the web
@@ -60,8 +59,7 @@ def _onsite(form: Any) -> bool:
 
 
 def _other_item(form: Any) -> bool:
-    other = load_service_menu().other_item
-    return form.kind.data == "consultation" and other is not None and other.code in (form.items.data or [])
+    return form.kind.data == "consultation" and other_chosen(form.items.data)
 
 
 class ServiceSessionForm(TaskForm):
@@ -120,9 +118,7 @@ class ServiceSessionForm(TaskForm):
         if self.country.raw_data is None and self.country.data is None and len(self.context.countries) == 1:
             self.country.data = self.context.countries[0]
         self.topics.choices = select_choices(training_choices())
-        other = load_service_menu().other_item
-        extra = [(other.code, localized(other.name_ja, other.name_en))] if other else []
-        self.items.choices = select_choices([*consultation_choices(), *extra])
+        self.items.choices = select_choices(consultation_choices_with_other())
         allowed = [
             a for a in SESSION_AUDIENCES if edition is None or edition.japan_side_may_join or a[0] not in JAPAN_SIDE
         ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from SpiffWorkflow.bpmn.util.diff import WorkflowDiff, diff_workflow, migrate_workflow
+from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
 from . import engine
@@ -97,3 +97,59 @@ def migrate(instance: Instance, target: Definition) -> Instance:
     # for the ready ones (its task rows) still holds: the moved instance starts from the same stored state.
     moved._stored_ready = instance._stored_ready
     return moved
+
+
+@dataclass(frozen=True)
+class ElementChange:
+    element: str
+    title: str
+    attributes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class VersionChanges:
+    """What the engine runs differently from one version to another, by element (layout-only edits are none)."""
+
+    added: tuple[ElementChange, ...]
+    removed: tuple[ElementChange, ...]
+    changed: tuple[ElementChange, ...]
+
+    @property
+    def none(self) -> bool:
+        return not (self.added or self.removed or self.changed)
+
+
+def _visible(spec: Any) -> bool:
+    return getattr(spec, "bpmn_id", None) is not None and not str(spec.name).endswith(" [child]")
+
+
+def _change(spec: Any, attributes: tuple[str, ...] = ()) -> ElementChange:
+    return ElementChange(str(spec.bpmn_id), str(spec.bpmn_name or spec.bpmn_id), attributes)
+
+
+def compare(old: Definition, new: Definition) -> VersionChanges:
+    """Element by element, the top process and every called process (SpiffWorkflow's SpecDiff aligns them)."""
+    added: dict[str, ElementChange] = {}
+    removed: dict[str, ElementChange] = {}
+    changed: dict[str, ElementChange] = {}
+    pairs = [(old.spec, new.spec)] + [(s, new.subprocess_specs.get(n)) for n, s in old.subprocess_specs.items()]
+    pairs += [(None, s) for n, s in new.subprocess_specs.items() if n not in old.subprocess_specs]
+    for before, after in pairs:
+        if before is None or after is None:
+            target, kept = (added, after) if before is None else (removed, before)
+            for spec in kept.task_specs.values():
+                if _visible(spec):
+                    target[spec.bpmn_id] = _change(spec)
+            continue
+        diff = SpecDiff(_REGISTRY, before, after)
+        for spec in diff.added:
+            if _visible(spec):
+                added[spec.bpmn_id] = _change(spec)
+        for spec in diff.removed:
+            if _visible(spec):
+                removed[spec.bpmn_id] = _change(spec)
+        for spec, new_spec in diff.alignment.items():
+            if _visible(spec) and new_spec is not None and diff.comparisons.get(spec):
+                changed[spec.bpmn_id] = _change(new_spec, _changed_attributes(spec, new_spec))
+    order = lambda changes: tuple(sorted(changes.values(), key=lambda c: c.element))  # noqa: E731
+    return VersionChanges(order(added), order(removed), order(changed))

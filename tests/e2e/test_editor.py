@@ -81,7 +81,8 @@ def test_a_designer_edits_a_task_in_the_properties_panel_saves_a_draft_deploys_i
     assert page.get_by_text("デプロイの検査に通ります。").is_visible()
     assert page.get_by_text("1 件中 1 件が下書きに移行できます。").is_visible()
     live.app.config["DRAFT_SCENARIO_PATHS"] = ["features/test_publicity.py"]  # a few scenarios, end to end
-    page.get_by_role("button", name="受け入れシナリオを実行（1分ほどかかります）").click()
+    with page.expect_navigation(timeout=180_000):  # the scenarios run before the page answers
+        page.get_by_role("button", name="受け入れシナリオを実行（1分ほどかかります）").click()
     page.wait_for_selector("#check-diagram[data-ready=true]", timeout=120_000)
     assert page.locator("[data-scenario-summary]").inner_text().startswith("シナリオ 4 件：成功 4 件、失敗 0 件")
     assert page.locator("#check-diagram .djs-element.is-covered").count() > 20  # coverage drawn
@@ -98,6 +99,13 @@ def test_a_designer_edits_a_task_in_the_properties_panel_saves_a_draft_deploys_i
     assert page.get_by_text("1 件を v2 に移行しました。").is_visible(), page.content()
     assert page.locator(f'tr[data-case="{running["number"]}"]').inner_text().endswith("このバージョンで実行中です")
     screenshot(page, "draft-moved")
+    page.goto(live("/process/"))
+    page.get_by_role("link", name="v1 との違い").click()
+    page.wait_for_selector("#diagram-old[data-ready=true]")
+    page.wait_for_selector("#diagram-new[data-ready=true]")
+    assert page.locator('#diagram-new .djs-element.is-changed[data-element-id="Hearing"]').count() == 1
+    assert page.locator('#diagram-old .djs-element.is-changed[data-element-id="Hearing"]').count() == 1
+    screenshot(page, "version-compare")
     assert page.js_errors == []
     # Nothing but the libraries' own style="" markup is refused (editor.css places those elements instead).
     assert [v for v in page.csp_violations if not v.startswith("Applying inline style")] == []
@@ -107,3 +115,56 @@ def test_a_designer_edits_a_task_in_the_properties_panel_saves_a_draft_deploys_i
         task = open_task(staff, case["id"], "receipt_confirmation")
         assert complete(staff, task["id"], {"sealed_pdf_confirmed": True}).status_code == 200
         assert open_task(staff, case["id"], "hearing")["title"] == "ヒアリング（電話）"
+
+
+def test_the_properties_panel_shows_what_the_engine_reads_and_declares_a_new_collection(page, live):
+    open_editor(page, live)
+    bpmn = page.locator('[data-file-pane="support_program.bpmn"]')
+    panel = bpmn.locator(".bio-properties-panel")
+
+    def select(element_id: str) -> None:  # as a click on the element does (a flow's line is hard to hit)
+        page.evaluate(
+            "(id) => { const m = window.tssEditor.modelers['support_program.bpmn'];"
+            " m.get('selection').select(m.get('elementRegistry').get(id)); }",
+            element_id,
+        )
+        panel.get_by_text("エンジンの設定").first.wait_for()
+
+    select("Flow_Adopted")
+    assert panel.locator("#bio-properties-panel-tss-condition").input_value() == 'decision == "adopt"'
+    select("SummarizeEligibility")
+    assert "ineligible_reasons" in panel.locator("#bio-properties-panel-tss-script").input_value()
+    select("CheckEligibility")
+    assert panel.locator("#bio-properties-panel-tss-calledDecisionId").input_value() == "eligibility"
+    select("Lane_Expert")
+    assert panel.locator("#bio-properties-panel-tss-lane-role").input_value() == "現地専門家"
+
+    select("CountrySupport")
+    collection = panel.locator("#bio-properties-panel-tss-loop-input")
+    assert collection.input_value() == "countries"
+    assert panel.locator("#bio-properties-panel-tss-loop-input-item").input_value() == "country"
+    assert panel.locator("#bio-properties-panel-tss-loop-output").input_value() == "country_results"
+    collection.fill("target_countries")
+    page.wait_for_function(
+        "() => window.tssEditor.modelers['support_program.bpmn'].getDefinitions().rootElements"
+        ".some(e => (e.properties || []).some(p => p.id === 'target_countries'))"
+    )
+    saved = page.evaluate("() => window.tssEditor.collect()")["support_program.bpmn"]
+    assert '<bpmn:property id="target_countries" name="target_countries" />' in saved
+    assert "<bpmn:loopDataInputRef>target_countries</bpmn:loopDataInputRef>" in saved
+
+    # a draft may be saved unfinished: the deploy's refusal is listed and placed on its element
+    select("Hearing")
+    panel.locator("#bio-properties-panel-tss-formKey").select_option("")
+    page.get_by_role("button", name="下書きとして保存").click()
+    page.get_by_role("status").filter(has_text="問題が 1 件あります").wait_for()
+    problem = page.locator("[data-editor-problems] li")
+    assert problem.get_attribute("data-element") == "Hearing"
+    assert "ユーザータスクにフォーム（formKey プロパティ）を指定してください。" in problem.inner_text()
+    assert page.locator('.djs-overlays[data-container-id="Hearing"] .problem-note').count() == 1
+    panel.locator("#bio-properties-panel-tss-formKey").select_option("hearing")
+    page.get_by_role("button", name="下書きとして保存").click()
+    page.get_by_role("status").filter(has_text="デプロイの検査に通ります").wait_for()
+    assert page.locator("[data-editor-problems] li").count() == 0
+    assert page.locator(".problem-note").count() == 0
+    assert page.js_errors == []

@@ -444,6 +444,7 @@ def test_expert_briefing_valid_at_the_cap() -> None:
     assert valid(submit("expert_briefing", BRIEFING)) == {
         "briefing_date": "2025-08-01",
         "consultation_items": ["A1-1", "A2-1"],
+        "other_request": "",
         "training_topics": ["B1", "B4"],
         "training_audience": "both",
         "training_language": "zh",
@@ -469,6 +470,16 @@ def test_expert_briefing_checks_the_estimate_against_the_remaining_hours() -> No
         "想定時間数が上限（23時間）の残り（3時間）を超えています。3時間以内にしてください。"
     ]
     assert valid(submit("expert_briefing", {**BRIEFING, "estimated_hours": "3"}, context))["estimated_hours"] == 3.0
+
+
+def test_expert_briefing_takes_an_item_outside_the_example_menu_with_its_description() -> None:
+    """「（例）」「上記の内容が変更となる場合があります」: an item agreed with the expert outside menu A."""
+    fields = {**BRIEFING, "consultation_items": ["A-other"]}
+    assert refused(submit("expert_briefing", fields), "other_request") == [
+        "その他（専門家と協議）の内容を入力してください"
+    ]
+    data = valid(submit("expert_briefing", {**fields, "other_request": "中国語版の規程の作成"}))
+    assert (data["consultation_items"], data["other_request"]) == (["A-other"], "中国語版の規程の作成")
 
 
 def test_expert_briefing_reserve_and_topics_for_the_audience() -> None:

@@ -129,7 +129,7 @@ def test_the_check_says_which_running_cases_could_move_to_the_draft_and_why_not(
     assert "2 件中 1 件が下書きに移行できます。" in page
     rows = dict(re.findall(r'<tr data-case="([^"]+)">(.*?)</tr>', page, re.S))
     assert "移行できます" in rows[fresh["number"]] and "移行できません" not in rows[fresh["number"]]
-    assert "ヒアリング（Hearing）にいますが、下書きでこの要素が変わっています（bpmn_name）。" in rows[waiting["number"]]
+    assert "ヒアリング（Hearing）にいますが、下書きでこの要素が変わっています（名前）。" in rows[waiting["number"]]
     diagram = json.loads(re.search(r'id="check-diagram-data">(.*?)</script>', page, re.S).group(1))
     assert diagram["marks"] == {"Hearing": "blocker"}
 
@@ -216,3 +216,39 @@ def test_the_acceptance_scenarios_run_on_the_draft_with_the_coverage_of_its_diag
     assert "失敗 4 件" in page and page.count('data-outcome="failed"') == 4
     with app.app_context():
         assert db.session.query(ProcessVersion).count() == 0  # the run touched nothing here
+
+
+def test_the_version_page_shows_what_changed_between_two_versions_on_both_diagrams(app, users, api_as):
+    register(api_as("staff"), "FY2025", ["TH"], "2025-07-01")  # v1
+    client = login(app.test_client(), "designer")
+    deployed_draft(client, ('name="ヒアリング"', 'name="ヒアリング（電話）"'))  # v2
+    with app.app_context():
+        ids = {v.version: v.id for v in db.session.query(ProcessVersion)}
+    index = client.get("/process/").get_data(as_text=True)
+    assert f'/process/drafts/compare/{ids[1]}/{ids[2]}">v1 との違い' in index
+    page = client.get(f"/process/drafts/compare/{ids[1]}/{ids[2]}").get_data(as_text=True)
+    rows = re.findall(r'<tr data-change="([^"]+)" data-element="([^"]+)">(.*?)</tr>', page, re.S)
+    assert [(kind, element) for kind, element, _ in rows] == [("changed", "Hearing")]
+    assert "名前" in rows[0][2]
+    new = json.loads(re.search(r'id="diagram-new-data">(.*?)</script>', page, re.S).group(1))
+    assert new["marks"] == {"Hearing": "changed"} and "ヒアリング（電話）" in new["xml"]
+    same = client.get(f"/process/drafts/compare/{ids[1]}/{ids[1]}").get_data(as_text=True)
+    assert "実行する内容に違いはありません" in same
+
+
+def test_of_two_saves_of_the_same_version_one_wins_even_when_both_passed_the_check(app, users):
+    from sqlalchemy import update
+
+    from webapp.designer.drafts import save_draft, start_draft
+    from webapp.operations.errors import Conflict
+
+    with app.app_context():
+        designer = db.session.get(type(users["designer"]), users["designer"].id)
+        draft = start_draft(designer)
+        files = draft.sources
+        # another request saved in between (its write is not seen by this one's loaded draft)
+        table = ProcessDraft.__table__
+        db.session.execute(update(table).where(table.c.id == draft.id).values(lock_version=2))
+        assert draft.lock_version == 1
+        with pytest.raises(Conflict):
+            save_draft(draft, files, 1, designer)

@@ -100,7 +100,11 @@ def test_the_ledger_page_groups_by_edition_and_an_expert_reverses_an_entry_once(
 
     browser = _login(app, "expert_cn")
     page = browser.get(f"/cases/{case['id']}/hours").text
-    assert "記録済みの作業：2025年度" in page and "記録済みの作業：2021年度" in page and "過去の年度（履歴）" in page
+    assert (
+        "記録済みの作業：2025年度" in page
+        and "記録済みの作業：2021年度" in page
+        and "ほかの年度（この案件の上限には数えません）" in page
+    )
     form = {"reason": "二重に記録したため", "idempotency_key": f"reverse:{entry['id']}"}
     first = browser.post(f"/cases/{case['id']}/hours/{entry['id']}/reverse", data=form)
     again = browser.post(f"/cases/{case['id']}/hours/{entry['id']}/reverse", data=form)

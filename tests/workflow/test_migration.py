@@ -63,3 +63,20 @@ def test_a_case_at_an_unchanged_task_moves_and_completes_on_the_new_version(star
     assert moved.task("Publicity").title == "広報"
     moved.complete("Publicity", {"publish": True})
     assert moved.instance.completed
+
+
+def test_two_versions_are_compared_element_by_element(definition, edited_bpmn):
+    from workflows.migration import compare
+
+    assert compare(definition, definition).none
+    moved = (
+        '<dc:Bounds x="1760" y="170" width="110" height="80"/>',
+        '<dc:Bounds x="1770" y="170" width="110" height="80"/>',
+    )
+    assert compare(definition, definition_with(edited_bpmn, moved)).none  # layout only
+    changes = compare(definition, definition_with(edited_bpmn, HEARING, PUBLICITY))
+    assert [(c.element, c.title, c.attributes) for c in changes.changed] == [
+        ("Hearing", "ヒアリング（電話）", ("bpmn_name",)),
+        ("Publicity", "広報", ("bpmn_name",)),
+    ]
+    assert changes.added == changes.removed == ()

@@ -44,6 +44,34 @@ class DraftCheck:
         return [c for c in self.cases if c.movable and not c.current]
 
 
+def _attribute_labels() -> dict[str, str]:
+    """The engine's names for what changed in an element, as a designer calls them."""
+    return {
+        "bpmn_name": _("名前"),
+        "extensions": _("エンジンの設定（フォーム・段階・説明など）"),
+        "script": _("スクリプト"),
+        "prescript": _("開始前のスクリプト"),
+        "postscript": _("完了後のスクリプト"),
+        "cond_task_specs": _("条件"),
+        "default_task_spec": _("デフォルトフロー"),
+        "inputs": _("入ってくるフロー"),
+        "outputs": _("出ていくフロー"),
+        "lane": _("レーン"),
+        "documentation": _("説明"),
+        "event_definition": _("イベントの定義（タイマー・メッセージ）"),
+        "data_input": _("対象のコレクション"),
+        "data_output": _("結果のコレクション"),
+        "input_item": _("各インスタンスの変数"),
+        "output_item": _("各インスタンスの結果の変数"),
+        "typename": _("要素の種類"),
+    }
+
+
+def describe_attributes(attributes: tuple[str, ...]) -> str:
+    labels = _attribute_labels()
+    return "、".join(labels.get(a, a) for a in attributes) or "-"
+
+
 def reason(blocker: Blocker) -> str:
     if blocker.code == "removed":
         return _(
@@ -53,7 +81,7 @@ def reason(blocker: Blocker) -> str:
         return _("呼び出しプロセス %(id)s の途中ですが、下書きにはこのプロセスがありません。", id=blocker.element)
     return _(
         "%(title)s（%(id)s）にいますが、下書きでこの要素が変わっています（%(what)s）。",
-        title=blocker.title, id=blocker.element, what="、".join(blocker.attributes) or "-",
+        title=blocker.title, id=blocker.element, what=describe_attributes(blocker.attributes),
     )  # fmt: skip
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import cast
 
 from flask_babel import gettext as _
+from sqlalchemy import CursorResult, Table, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from workflows.engine import ProcessDefinitionError
 
@@ -74,11 +77,21 @@ def save_draft(draft: ProcessDraft, files: object, seen_lock_version: object, ac
             raise Invalid(_("%(name)s の内容がありません。", name=name))
         if len(text) > MAX_FILE_CHARS:
             raise Invalid(_("%(name)s が大きすぎます（%(max)d文字まで）。", name=name, max=MAX_FILE_CHARS))
-    draft.sources_json = json.dumps({name: files[name] for name in current}, ensure_ascii=False)
-    draft.lock_version += 1
-    draft.updated_by_id = actor.id
-    draft.updated_at = utcnow()
-    db.session.flush()
+    values = {
+        "sources_json": json.dumps({name: files[name] for name in current}, ensure_ascii=False),
+        "lock_version": draft.lock_version + 1,
+        "updated_by_id": actor.id,
+        "updated_at": utcnow(),
+    }
+    # compare-and-set: of two saves of the same version (two tabs, two designers) one wins, on any database
+    table = cast(Table, ProcessDraft.__table__)
+    written = db.session.execute(
+        update(table).where(table.c.id == draft.id, table.c.lock_version == draft.lock_version).values(values)
+    )
+    if cast(CursorResult, written).rowcount != 1:
+        raise Conflict(_("この下書きは他の画面で保存されています。再読み込みしてからやり直してください。"))
+    for key, value in values.items():
+        set_committed_value(draft, key, value)
     record(actor, None, "process_draft_saved", detail=f"draft {draft.id}")
     return check_files(draft.sources)
 

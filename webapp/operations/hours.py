@@ -88,7 +88,7 @@ def follow_up_used(case: Case, country: str) -> Decimal:
 def reserved_left(case: Case, country: str) -> Decimal:
     """The follow-up reservation the briefing named, less what the follow-up already used."""
     row = case_country(case, country)
-    if row is None or row.follow_up_reserved is None or row.closed_reason:
+    if row is None or not row.follow_up_reserved or row.closed_reason:
         return Decimal(0)
     return max(Decimal(row.follow_up_reserved) - follow_up_used(case, country), Decimal(0))
 

@@ -4,17 +4,20 @@ the period's end); the diagram's messages open and close it."""
 
 from __future__ import annotations
 
+import weakref
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from sqlalchemy import Engine, select
 
 from workflows.editions import get_edition
 from workflows.engine import ThrownMessage
 
+from ..extensions import db
 from ..labels import CLOSED_REASON_LABELS
-from ..models import Case, CaseCountry, CaseStatus, utcnow
+from ..models import Case, CaseCountry, CaseStatus, HumanTask, ProcessInstance, ProcessVersion, TaskStatus, utcnow
 from .audit import record
 from .errors import Conflict, Invalid
 
@@ -72,12 +75,44 @@ def require_service_open(case: Case, code: str) -> None:
     if country.closed_reason:
         label = CLOSED_REASON_LABELS.get(country.closed_reason, country.closed_reason)
         raise Conflict(_("この国の支援は終了しています（%(reason)s）。時間は記録できません。", reason=label))
-    if country.service_opened_at is None:
+    legacy = legacy_service_open(case, code)
+    if (country.service_opened_at is None and legacy is None) or legacy is False:
         raise Conflict(
             _("この国のサービス提供はまだ始まっていません。実施内容・実施時期の確定後に時間を記録できます。")
         )
     if edition and utcnow() > edition.support_period_end:
         raise Conflict(_("支援期間（%(end)sまで）が終了しています。", end=f"{japan_day(edition.support_period_end)}"))
+
+
+# Process versions deployed before the diagram opened and closed a country's service by its messages.
+OPENING_MESSAGE = 'name="service_opened"'
+# per database (engine): process_version.id -> its sources throw service_opened (a version never changes)
+_opens_by_message: weakref.WeakKeyDictionary[Engine, dict[int, bool]] = weakref.WeakKeyDictionary()
+
+
+def legacy_service_open(case: Case, code: str) -> bool | None:
+    """For a case on a version that throws no service_opened (deployed before): open while the country has an open
+    service or follow-up task (the stages its diagram marks); None for the versions that throw it."""
+    row = db.session.scalar(select(ProcessInstance).where(ProcessInstance.case_id == case.id))
+    if row is None or _throws_opening(row.process_version_id):
+        return None
+    open_task = db.session.scalar(
+        select(HumanTask.id).where(
+            HumanTask.case_id == case.id,
+            HumanTask.country == code,
+            HumanTask.status == TaskStatus.OPEN.value,
+            HumanTask.stage.in_(("service", "follow_up")),
+        )
+    )
+    return open_task is not None
+
+
+def _throws_opening(version_id: int) -> bool:
+    known = _opens_by_message.setdefault(db.engine, {})
+    if version_id not in known:
+        version = db.session.get_one(ProcessVersion, version_id)
+        known[version_id] = OPENING_MESSAGE in version.sources_json
+    return known[version_id]
 
 
 # ---------------------------------------------------------------- the diagram's messages

@@ -7,6 +7,8 @@ Create Date: 2026-12-01 16:30:00.000000
 
 """
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -20,7 +22,7 @@ depends_on = None
 
 # A country whose service task or follow-up is open has had its plan confirmed: its service is open.
 OPENED = (
-    "UPDATE case_country SET service_opened_at = CURRENT_TIMESTAMP WHERE EXISTS (SELECT 1 FROM human_task t "
+    "UPDATE case_country SET service_opened_at = :now WHERE EXISTS (SELECT 1 FROM human_task t "
     "WHERE t.case_id = case_country.case_id AND t.country = case_country.country AND t.status = 'open' "
     "AND t.stage IN ('service', 'follow_up'))"
 )
@@ -72,7 +74,8 @@ def upgrade():
     with op.batch_alter_table("case_country", schema=None) as batch_op:
         batch_op.add_column(sa.Column("follow_up_reserved", sa.Numeric(precision=6, scale=2), nullable=True))
         batch_op.add_column(sa.Column("service_opened_at", webapp.extensions.UTCDateTime(), nullable=True))
-    op.execute(OPENED)
+    now = datetime.now(UTC).replace(tzinfo=None)  # UTC, as the column stores it (no database clock or zone)
+    op.get_bind().execute(sa.text(OPENED), {"now": now})
     op.execute(COMPLETED)
     # The cap's one home is the edition file (Edition.hour_cap); the copy made at registration goes.
     with op.batch_alter_table("case_country", schema=None) as batch_op:

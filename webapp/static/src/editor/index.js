@@ -163,6 +163,11 @@ Editor.prototype.save = function () {
 Editor.prototype.showProblems = function (problems) {
   var self = this;
   this.problems.replaceChildren();
+  (this.marked || []).forEach(function (mark) { // the previous save's findings go
+    mark.modeler.get("canvas").removeMarker(mark.element, "has-problem");
+    mark.modeler.get("overlays").remove({ type: "tss-problem" });
+  });
+  this.marked = [];
   problems.forEach(function (problem) {
     var item = document.createElement("li");
     item.textContent = problem.message;
@@ -173,6 +178,7 @@ Editor.prototype.showProblems = function (problems) {
       var registry = modeler.get("elementRegistry");
       if (registry.get(problem.element)) {
         modeler.get("canvas").addMarker(problem.element, "has-problem");
+        self.marked.push({ modeler: modeler, element: problem.element });
         var note = document.createElement("div");
         note.className = "problem-note";
         note.textContent = "!";
