@@ -27,7 +27,9 @@ def lint_issues(page, pane: str) -> dict:
     return json.loads(raw)
 
 
-def test_a_designer_edits_a_task_in_the_properties_panel_saves_a_draft_deploys_it_and_moves_a_case(page, live, api_as):
+def test_a_designer_edits_a_task_in_the_properties_panel_saves_a_draft_deploys_it_and_moves_a_case(
+    page, live, api_as, tmp_path
+):
     staff = api_as("staff")
     running = register(staff, "FY2025", ["TH"], "2025-07-01")  # on v1, waiting at the receipt confirmation
     open_editor(page, live)
@@ -81,14 +83,17 @@ def test_a_designer_edits_a_task_in_the_properties_panel_saves_a_draft_deploys_i
     assert page.get_by_text("デプロイの検査に通ります。").is_visible()
     assert page.get_by_text("1 件中 1 件が下書きに移行できます。").is_visible()
     live.app.config["DRAFT_SCENARIO_PATHS"] = ["features/test_publicity.py"]  # a few scenarios, end to end
-    with page.expect_navigation(timeout=180_000):  # the scenarios run before the page answers
-        page.get_by_role("button", name="受け入れシナリオを実行（1分ほどかかります）").click()
-    page.wait_for_selector("#check-diagram[data-ready=true]", timeout=120_000)
+    live.app.config["SCENARIO_RUNS_DIR"] = str(tmp_path / "runs")
+    page.get_by_role("button", name="受け入れシナリオを実行（1分ほどかかります）").click()
+    page.wait_for_load_state()
+    assert page.locator("[data-scenarios-running]").is_visible()  # the page refreshes itself until they end
+    page.wait_for_selector("[data-scenario-summary], #scenarios .blocked", timeout=180_000)
+    assert page.locator("[data-scenario-summary]").count() == 1, page.locator("#scenarios").inner_text()
+    page.wait_for_selector("#check-diagram[data-ready=true]")
     assert page.locator("[data-scenario-summary]").inner_text().startswith("シナリオ 4 件：成功 4 件、失敗 0 件")
     assert page.locator("#check-diagram .djs-element.is-covered").count() > 20  # coverage drawn
     assert page.locator('#check-diagram .djs-element.not-covered[data-element-id="EndRejected"]').count() == 1
     screenshot(page, "draft-check")
-    page.goto(page.url.replace("/scenarios", "/check"))
     page.get_by_role("link", name="編集に戻る").click()
     page.wait_for_selector("#process-editor[data-ready=true]")
     page.get_by_role("button", name="保存済みの下書きをデプロイ").click()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 
@@ -197,11 +198,25 @@ def test_a_rollback_deploys_the_earlier_version_again_for_new_cases(app, users, 
     assert "v1 は最新のバージョンと同じ内容です。" in again
 
 
-def test_the_acceptance_scenarios_run_on_the_draft_with_the_coverage_of_its_diagram(app, users):
+def scenario_page(client, draft_id: int) -> str:
+    """Starts the run and waits for its results on the check page (the run goes on in the background)."""
+    assert client.post(f"/process/drafts/{draft_id}/scenarios").status_code == 302
+    for _ in range(240):
+        page = client.get(f"/process/drafts/{draft_id}/check").get_data(as_text=True)
+        if "data-scenarios-running" not in page:
+            return page
+        time.sleep(0.5)
+    raise AssertionError("the scenarios did not finish")
+
+
+def test_the_acceptance_scenarios_run_on_the_draft_with_the_coverage_of_its_diagram(app, users, tmp_path):
     app.config["DRAFT_SCENARIO_PATHS"] = ["features/test_publicity.py"]  # a few scenarios, end to end
+    app.config["SCENARIO_RUNS_DIR"] = str(tmp_path / "runs")
     client = login(app.test_client(), "designer")
     draft_id, config = start(client)
-    page = client.post(f"/process/drafts/{draft_id}/scenarios").get_data(as_text=True)
+    first = client.get(f"/process/drafts/{draft_id}/check").get_data(as_text=True)
+    assert "受け入れシナリオを実行（1分ほどかかります）" in first
+    page = scenario_page(client, draft_id)
     summary = re.search(r"<p data-scenario-summary>(.*?)</p>", page).group(1)
     assert re.fullmatch(r"シナリオ 4 件：成功 4 件、失敗 0 件（\d+ 秒）", summary), summary
     coverage = re.search(r"<p data-coverage>(.*?)</p>", page).group(1)
@@ -212,7 +227,9 @@ def test_the_acceptance_scenarios_run_on_the_draft_with_the_coverage_of_its_diag
 
     files = {**config["files"], BPMN: config["files"][BPMN].replace('value="publicity"/>', 'value="follow_up"/>', 1)}
     save(client, draft_id, files, 1)
-    page = client.post(f"/process/drafts/{draft_id}/scenarios").get_data(as_text=True)
+    # the saved content has no run yet: the earlier results do not stand for it
+    assert "data-scenario-summary" not in client.get(f"/process/drafts/{draft_id}/check").get_data(as_text=True)
+    page = scenario_page(client, draft_id)
     assert "失敗 4 件" in page and page.count('data-outcome="failed"') == 4
     with app.app_context():
         assert db.session.query(ProcessVersion).count() == 0  # the run touched nothing here

@@ -24,7 +24,7 @@ from .drafts import check_files, deploy_draft, save_draft, start_draft
 from .editor_config import editor_config
 from .models import ProcessDraft
 from .moves import move_cases
-from .scenarios import ScenarioRun, run_scenarios
+from .scenarios import ScenarioRun, load_run, start_run
 
 bp = Blueprint("designer", __name__, url_prefix="/process/drafts", template_folder="templates")
 
@@ -72,7 +72,7 @@ def _check_page(draft: ProcessDraft, scenarios: ScenarioRun | None = None):  # t
     for move in result.cases:
         for element in move.elements:
             marks.setdefault(element, "blocker")
-    if scenarios is not None and not scenarios.error:
+    if scenarios is not None and scenarios.scenarios:
         for element in [*scenarios.nodes, *scenarios.flows]:
             covered = element in scenarios.covered_nodes or element in scenarios.covered_flows
             marks.setdefault(element, "covered" if covered else "uncovered")
@@ -85,16 +85,18 @@ def _check_page(draft: ProcessDraft, scenarios: ScenarioRun | None = None):  # t
 
 @bp.get("/<int:draft_id>/check")
 def check(draft_id: int):  # type: ignore[no-untyped-def]
-    return _check_page(_draft(draft_id))
+    draft = _draft(draft_id)
+    return _check_page(draft, load_run(draft.id, draft.sources))
 
 
 @bp.post("/<int:draft_id>/scenarios")
-@reads_first  # writes nothing: no write lock held while the features run
+@reads_first  # writes nothing to the database
 def scenarios(draft_id: int):  # type: ignore[no-untyped-def]
     draft = _draft(draft_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    return _check_page(draft, run_scenarios(draft.sources))
+    start_run(draft.id, draft.sources)
+    return redirect(url_for(".check", draft_id=draft_id, _anchor="scenarios"))
 
 
 @bp.post("/<int:draft_id>/move")

@@ -1,14 +1,16 @@
 """The acceptance scenarios run against a draft: the Japanese features (pytest-bdd) in a separate process whose
 deploys take the draft's files (features/draft_run.py), with each scenario's outcome and the diagram's coverage
-(which elements and flows some scenario's case reached). Nothing of this app's database is touched."""
+(which elements and flows some scenario's case reached). Nothing of this app's database is touched; the run goes
+on in the background and leaves its report in the instance folder, per draft and content."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
 import sys
-import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +38,7 @@ class ScenarioRun:
     reached: set[str] = field(default_factory=set)
     seconds: float = 0.0
     error: str = ""
+    running: bool = False
 
     @property
     def failed(self) -> list[dict[str, str]]:
@@ -76,28 +79,71 @@ def _diagram(files: dict[str, str]) -> tuple[list[str], dict[str, tuple[str, str
     return sorted(nodes), flows
 
 
-def run_scenarios(files: dict[str, str]) -> ScenarioRun:
-    """Runs the features (app config DRAFT_SCENARIO_PATHS, default all of features/) on the draft's files."""
-    paths = current_app.config.get("DRAFT_SCENARIO_PATHS") or ["features"]
+def _runs_dir() -> Path:
+    return Path(current_app.config.get("SCENARIO_RUNS_DIR") or Path(current_app.instance_path) / "scenario-runs")
+
+
+def run_key(draft_id: int, files: dict[str, str]) -> str:
+    """One run per draft content: a new save makes the last run's results stale."""
+    digest = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:16]
+    return f"draft-{draft_id}-{digest}"
+
+
+def start_run(draft_id: int, files: dict[str, str]) -> None:
+    """Starts the features on the draft's files in the background (a page request would outlast the server's
+    timeout); the check page shows the results once the report is written. A run already going is left alone."""
+    folder = _runs_dir() / run_key(draft_id, files)
+    started = folder / "started"
+    running = started.is_file() and not (folder / "report.json").is_file() and not (folder / "error.txt").is_file()
+    if running and time.time() - started.stat().st_mtime < TIMEOUT_SECONDS:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sources.json").write_text(json.dumps(files, ensure_ascii=False), encoding="utf-8")
+    for stale in ("report.json", "error.txt"):
+        (folder / stale).unlink(missing_ok=True)
+    started.write_text(str(time.time()), encoding="utf-8")
+    paths = list(current_app.config.get("DRAFT_SCENARIO_PATHS") or ["features"])
+    threading.Thread(target=_run, args=(folder, paths), daemon=True).start()
+
+
+def _run(folder: Path, paths: list[str]) -> None:
+    env = {
+        **os.environ,
+        "TSS_DRAFT_SOURCES": str(folder / "sources.json"),
+        "TSS_DRAFT_REPORT": str(folder / "report.json"),
+    }
+    command = [sys.executable, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider", "-p", "features.draft_run"]
+    began = time.perf_counter()
+    try:
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
+        output = (done.stdout + done.stderr)[-1000:]
+    except subprocess.TimeoutExpired:
+        output = "timeout"
+    (folder / "seconds").write_text(f"{time.perf_counter() - began:.1f}", encoding="utf-8")
+    if not (folder / "report.json").is_file():
+        (folder / "error.txt").write_text(output, encoding="utf-8")
+
+
+def load_run(draft_id: int, files: dict[str, str]) -> ScenarioRun | None:
+    """The run for the draft's current files: None if never started, `running` while it goes, else its results."""
+    folder = _runs_dir() / run_key(draft_id, files)
+    if not (folder / "started").is_file():
+        return None
     run = ScenarioRun()
     run.nodes, run.flows = _diagram(files)
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="tss-scenarios-") as tmp:
-        sources, report = Path(tmp) / "sources.json", Path(tmp) / "report.json"
-        sources.write_text(json.dumps(files, ensure_ascii=False), encoding="utf-8")
-        env = {**os.environ, "TSS_DRAFT_SOURCES": str(sources), "TSS_DRAFT_REPORT": str(report)}
-        command = [sys.executable, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider", "-p", "features.draft_run"]
-        try:
-            done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            run.error = _("シナリオの実行が%(s)d秒で終わらなかったため止めました。", s=TIMEOUT_SECONDS)
-            return run
-        finally:
-            run.seconds = time.perf_counter() - started
-        if not report.is_file():
-            run.error = _("シナリオを実行できませんでした：%(what)s", what=(done.stdout + done.stderr)[-500:])
-            return run
+    seconds = folder / "seconds"
+    run.seconds = float(seconds.read_text()) if seconds.is_file() else 0.0
+    report, error = folder / "report.json", folder / "error.txt"
+    if report.is_file() and seconds.is_file():
         data = json.loads(report.read_text(encoding="utf-8"))
-    run.scenarios = data["scenarios"]
-    run.reached = set(data["reached"])
+        run.scenarios, run.reached = data["scenarios"], set(data["reached"])
+    elif error.is_file():
+        text = error.read_text(encoding="utf-8")
+        run.error = (
+            _("シナリオの実行が%(s)d秒で終わらなかったため止めました。", s=TIMEOUT_SECONDS)
+            if text == "timeout"
+            else _("シナリオを実行できませんでした：%(what)s", what=text[-500:])
+        )
+    else:
+        run.running = True
     return run

@@ -8,6 +8,9 @@
     problem: "has-problem", blocker: "blocks-migration", covered: "is-covered", uncovered: "not-covered",
     added: "is-added", removed: "is-removed", changed: "is-changed"
   };
+  if (document.querySelector("[data-scenarios-running]")) {
+    window.setTimeout(function () { window.location.reload(); }, 5000); // until the scenarios' results are in
+  }
   if (typeof window.BpmnJS !== "function") {
     return;
   }
