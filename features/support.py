@@ -17,7 +17,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from flask import Flask
 
-from tests.web.lifecycle import PDF, application
+from forms.sites import hearing_sites
+from tests.web.lifecycle import PDF, application, form_fields
 from webapp import delivery
 
 JST = timezone(timedelta(hours=9))
@@ -71,10 +72,7 @@ LANGUAGES = {"日本語": "ja", "中国語": "zh", "タイ語": "th", "ベトナ
 HEARING_DEFAULTS: dict[str, Any] = {
     "hearing_date": "2025-07-02",
     "method": "phone",
-    "site_status": "existing",
     "domestic_experience": "yes",
-    "applied_by_japan_side": False,
-    "site_wants_service": True,
     "willing_to_build": True,
     "publicity_consent": True,
     "management_status": "就業規則はあるが、秘密情報の区分が未整備",
@@ -112,17 +110,8 @@ def jst(text: str) -> datetime:
 
 def multipart(data: dict[str, Any]) -> dict[str, Any]:
     """A JSON-like dict as an HTML form post: booleans as checkboxes, bytes as PDF uploads."""
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        if value is True:
-            out[key] = "y"
-        elif value is False or value is None:
-            continue
-        elif isinstance(value, bytes):
-            out[key] = (io.BytesIO(value), f"{key}.pdf")
-        else:
-            out[key] = value
-    return out
+    files = {key: (io.BytesIO(value), f"{key}.pdf") for key, value in data.items() if isinstance(value, bytes)}
+    return {**form_fields({k: v for k, v in data.items() if k not in files}), **files}
 
 
 def application_form(edition: str, countries: list[str], received_on: str, **extra: Any) -> dict[str, Any]:
@@ -309,20 +298,19 @@ def register(world: World, label: str, edition: str, countries: list[str], **ext
 
 
 # The hearing confirms what the application said (the form comes prefilled with these answers).
-CONFIRMED_AT_HEARING = (
-    "domestic_experience",
-    "applied_by_japan_side",
-    "site_wants_service",
-    "publicity_consent",
-)
+CONFIRMED_AT_HEARING = ("domestic_experience", "publicity_consent")
+SITE_ANSWERS = ("site_status", "applied_by_japan_side", "site_wants_service")  # per target country's site
 
 
 def hearing_answers(world: World, **overrides: Any) -> dict[str, Any]:
+    """The hearing as staff complete it: the application's answers confirmed (each target country's site as the
+    application described it), with the scenario's answers; a site answer given plainly applies to every site."""
     applied = world.application_answers
     answers = dict(world.hearing, hearing_date=today(world))
     answers.update({key: applied[key] for key in CONFIRMED_AT_HEARING if key in applied})
-    if applied.get("site_type") == "planned":
-        answers["site_status"] = "planned"
+    site_overrides = {key: overrides.pop(key) for key in SITE_ANSWERS if key in overrides}
+    sites = hearing_sites(applied.get("sites") or {}, applied.get("countries") or ())
+    answers["sites"] = {code: {**site, **site_overrides} for code, site in sites.items()}
     answers.update(overrides)
     return answers
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -16,7 +16,6 @@ from wtforms.validators import Email, StopValidation, ValidationError
 
 from forms.base import TaskForm
 from forms.choices import (
-    APPLICATION_SITE_TYPES,
     DESIRED_SERVICES,
     DOMESTIC_EXPERIENCE,
     localized,
@@ -34,8 +33,10 @@ from forms.fields import (
     MultiCheckboxField,
     TextField,
     TimeInputField,
+    is_blank,
     nfkc,
 )
+from forms.sites import ApplicationSite, SitesByCountry
 from forms.uploads import PDF, UploadCheck
 from forms.validators import AtLeast, Required, format_hours
 from webapp.models import Company  # column lengths only: forms never touch the database
@@ -140,10 +141,11 @@ class ApplicationForm(TaskForm):
         column=Company.contact_email,
     )
     countries = MultiCheckboxField(_l("対象国"), [Required(_l("対象国を1つ以上選択してください"))])
-    site_type = ChoiceField(_l("現地拠点の種類"), choices=select_choices(APPLICATION_SITE_TYPES, blank=True))
-    local_site_name = TextField(_l("現地拠点名"))
-    applied_by_japan_side = CheckField(_l("日本側から現地拠点分を申請"))
-    site_wants_service = CheckField(_l("現地拠点がサービスを希望"))
+    sites = SitesByCountry(
+        ApplicationSite,
+        _l("現地拠点（対象国ごと）"),
+        description=_l("対象国に選んだ国・地域について記入します（ほかの国の欄は空欄のまま）。"),
+    )
     domestic_experience = ChoiceField(
         _l("国内での営業秘密管理体制構築の経験"), choices=select_choices(DOMESTIC_EXPERIENCE, blank=True)
     )
@@ -192,6 +194,12 @@ class ApplicationForm(TaskForm):
         )
         self.prior_use.description = " ".join(str(text) for text in (intro, *rules))
 
+    def site_countries(self) -> Iterable[Country]:
+        return _countries(self._editions()).values()
+
+    def site_questions_omitted(self) -> tuple[str, ...]:
+        return ()
+
     def _editions(self) -> Mapping[str, Edition]:
         context = self.context
         if context.editions:
@@ -200,7 +208,19 @@ class ApplicationForm(TaskForm):
 
     def validate(self, extra_validators: Any = None) -> bool:
         valid = super().validate(extra_validators)
-        return self._check_prior_use() and valid
+        return self._check_prior_use() and self._check_sites() and valid
+
+    def _check_sites(self) -> bool:
+        """A site is described only for a chosen country (a line filled in for another is a slip: say so)."""
+        chosen = set(self.countries.data or ())
+        valid = True
+        for country in self.sites.form:
+            described = any(not is_blank(country.form[name].data) for name in ("site_type", "site_name"))
+            if described and country.short_name not in chosen:
+                country.form.site_type.errors.append(str(_l("対象国に選ばれていません")))
+                valid = False
+        self._errors = None
+        return valid
 
     def _check_prior_use(self) -> bool:
         """Hours are stated only for the application's own countries, and only where its edition has the rule."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
+from wtforms import Form
 from wtforms.validators import StopValidation, ValidationError
 
 from forms.base import TaskForm
@@ -14,7 +15,6 @@ from forms.choices import (
     DECISIONS,
     DOMESTIC_EXPERIENCE,
     HEARING_OUTCOMES,
-    SITE_STATUSES,
     SITE_TYPES,
     localized,
     select_choices,
@@ -28,8 +28,12 @@ from forms.fields import (
     TextField,
     is_blank,
 )
+from forms.sites import HearingSite, SitesByCountry
 from forms.uploads import PDF, UploadCheck
 from forms.validators import MustCheck, MustCheckIf, Required, RequiredIf
+
+if TYPE_CHECKING:
+    from workflows.editions import Country
 
 PDF_HINT = _l("PDF形式、10MB以下")
 
@@ -49,9 +53,7 @@ def _hearing_held(form: Any) -> bool:
 class HearingForm(TaskForm):
     # The application already answered these; the hearing confirms them.
     prefill_keys = (
-        "site_status",
-        "applied_by_japan_side",
-        "site_wants_service",
+        "sites",
         "domestic_experience",
         "publicity_consent",
     )  # prior use is not asked here: registration applies that rule, per region (webapp/operations/prior_use.py)
@@ -64,12 +66,10 @@ class HearingForm(TaskForm):
         _l("ヒアリング実施日"), [RequiredIf(lambda form: _hearing_held(form), _l("ヒアリング実施日を入力してください"))]
     )
     method = ChoiceField(_l("ヒアリングの方法"), choices=select_choices(CONTACT_METHODS, blank=True))
-    site_status = ChoiceField(_l("現地拠点の状況"), choices=select_choices(SITE_STATUSES, blank=True))
+    sites = SitesByCountry(HearingSite, _l("現地拠点（対象国ごと）"))
     domestic_experience = ChoiceField(
         _l("国内での営業秘密管理体制構築の経験"), choices=select_choices(DOMESTIC_EXPERIENCE, blank=True)
     )
-    applied_by_japan_side = CheckField(_l("日本側から現地拠点分を申請"))
-    site_wants_service = CheckField(_l("現地拠点がサービスを希望"))
     willing_to_build = CheckField(_l("管理体制の整備に取り組む意思"))
     publicity_consent = CheckField(_l("広報への協力に同意"))
     management_status = MemoField(_l("営業秘密管理体制導入の検討状況"))
@@ -90,6 +90,25 @@ class HearingForm(TaskForm):
             self.hearing_date.flags.required = True
         if not edition.requires_willingness:
             del self["willing_to_build"]
+        if not edition.requires_domestic_experience:
+            del self["domestic_experience"]
+        if not self.sites.form.data or not any(country.form.data for country in self.sites.form):
+            del self["sites"]  # no site condition in this edition (or no country): nothing to ask per site
+
+    def site_countries(self) -> list[Country]:
+        """The case's target countries, as the edition names them."""
+        edition = self.context.edition
+        codes = self.context.countries or self.context.task_data.get("countries") or ()
+        found = [edition.country(code) for code in codes] if edition else []
+        return [c for c in found if c is not None]
+
+    def site_questions_omitted(self) -> tuple[str, ...]:
+        """A condition the edition does not have is not asked (FY2025 takes planned sites; consent where required)."""
+        edition = self.context.edition
+        if edition is None:
+            return ()
+        omitted = ("site_status",) if edition.allows_planned_site else ()
+        return omitted + (() if edition.requires_site_consent else ("applied_by_japan_side", "site_wants_service"))
 
 
 def _rejected(form: Any) -> bool:
@@ -185,3 +204,15 @@ class PublicityForm(TaskForm):
     support_given = MemoField(_l("支援内容"), _needed_to_publish(_l("公開する場合は支援内容を入力してください")))
     measures = MemoField(_l("導入した対策"), _needed_to_publish(_l("公開する場合は導入した対策を入力してください")))
     company_voice = MemoField(_l("企業の声"))
+
+
+class OriginalApplicationForm(Form):
+    """FY2021: the signed original also comes by post (「申請書原本の郵送先については、改めて個別にご連絡」): when
+    the company sent it and when it reached JETRO. Not a task: staff record it on the case when it happens."""
+
+    sent_on = DateInputField(_l("企業が原本を発送した日"))
+    received_on = DateInputField(_l("ジェトロが原本を受領した日"))
+
+    def validate_received_on(self, field: Any) -> None:
+        if field.data and self.sent_on.data and field.data < self.sent_on.data:
+            raise ValidationError(_l("受領日は発送日（%(date)s）以降の日付にしてください", date=self.sent_on.data))

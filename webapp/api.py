@@ -12,6 +12,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from forms import TaskContext, build_form, describe_form
+from forms.staff import OriginalApplicationForm
 from workflows.editions import get_edition, load_editions
 
 from . import converters
@@ -19,8 +20,10 @@ from .api_input import formdata, json_body, json_text, query_int, task_list_args
 from .extensions import db, reads_first
 from .models import User
 from .operations import cases as case_ops
+from .operations import decisions as decision_ops
 from .operations import hours as hours_ops
 from .operations import lifecycle as lifecycle_ops
+from .operations import original as original_ops
 from .operations import sessions as session_ops
 from .operations import tasks as task_ops
 from .operations.errors import Forbidden, Invalid, NotFound, OperationError
@@ -249,6 +252,26 @@ def set_aside(case_ref: str):  # type: ignore[no-untyped-def]
     """A lead takes a blocking case out of the order of receipt, with {"reason": "..."}."""
     case = find_case(_user(), case_ref)
     return jsonify(case_detail(_user(), task_ops.set_aside_in_order(_user(), case, _reason())))
+
+
+@api.post("/cases/<case_ref>/reopen-decision")
+def reopen_decision(case_ref: str):  # type: ignore[no-untyped-def]
+    """A lead takes back the adoption decision (adopted or rejected) with {"reason": "..."}: it is open again."""
+    case = find_case(_user(), case_ref)
+    decision_ops.require_may_reopen(_user())
+    return jsonify(case_detail(_user(), decision_ops.reopen_decision(_user(), case, _reason())))
+
+
+@api.post("/cases/<case_ref>/original")
+def record_original(case_ref: str):  # type: ignore[no-untyped-def]
+    """FY2021: when the company sent the signed original and when it arrived, {"sent_on", "received_on"}."""
+    case = find_case(_user(), case_ref)
+    original_ops.require_may_record_original(_user(), case)
+    form = OriginalApplicationForm(formdata=formdata())
+    if not form.validate():
+        raise Invalid(_("入力内容を確認してください。"), {k: [str(e) for e in v] for k, v in form.errors.items()})
+    recorded = original_ops.record_original(_user(), case, form.sent_on.data, form.received_on.data)
+    return jsonify(case_detail(_user(), recorded))
 
 
 @api.post("/editions/<code>/<any(suspend, resume):action>")

@@ -38,8 +38,8 @@ CASES = [
 ]
 
 HEARING_OK = {
-    "hearing_date": "2025-08-01", "method": "phone", "site_status": "existing", "domestic_experience": "yes",
-    "applied_by_japan_side": "y", "site_wants_service": "y", "willing_to_build": "y", "publicity_consent": "y",
+    "hearing_date": "2025-08-01", "method": "phone", "domestic_experience": "yes", "willing_to_build": "y",
+    "publicity_consent": "y",
     "management_status": "就業規則に秘密保持条項あり。現地の管理規程は未整備。",
 }  # fmt: skip
 PDF = (  # one blank A4 page: the smallest file that opens as a PDF (uploads are parsed, not just sniffed)
@@ -79,7 +79,8 @@ def _create_cases() -> None:
     for company, countries, received_on, target in CASES:
         data = {
             "edition": "FY2025", "received_on": received_on, "received_time": "09:30", "company_name": company, "contact_name": "ご担当者", "contact_department": "総務部",
-            "contact_email": "contact@example.jp", "countries": countries, "site_type": "subsidiary",
+            "contact_email": "contact@example.jp", "countries": countries,
+            "sites": {code: {"site_type": "subsidiary", "site_wants_service": True} for code in countries},
             "domestic_experience": "yes", "publicity_consent": True,
         }  # fmt: skip
         case = case_ops.register_application(staff, data, {})

@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
+from forms.choices import localized
 from workflows.editions import Edition
 
 STAGE_LABELS = {
@@ -64,7 +65,13 @@ ROLE_LABELS = {
 
 
 def reason_text(code: str, edition: Edition | None) -> str:
-    """The reason in words, with the edition's own figures (its prior-use year, hours and date)."""
+    """The reason in words, with the edition's own figures (its prior-use year, hours and date). A site's reason
+    ("TH:site_consent_missing", from site_eligibility.dmn) names its country: 「タイ：…」."""
+    country_code, _sep, site_code = code.rpartition(":")
+    if country_code:
+        country = edition.country(country_code) if edition else None
+        name = localized(country.name_ja, country.name_en) if country else country_code
+        return f"{name}：{reason_text(site_code, edition)}"
     label = INELIGIBLE_REASON_LABELS.get(code)
     if label is None:
         return code
@@ -77,3 +84,10 @@ def reason_text(code: str, edition: Edition | None) -> str:
             "date": f"{rule.accept_from:%Y年%-m月%-d日}",
         }
     return str(label)
+
+
+# How an adopted case counts toward the planned number (the edition file's adoption_counts)
+ADOPTION_COUNT_LABELS = {
+    "case": _l("1件の申込を1件と数えます（対象国の数によらない）"),
+    "country": _l("対象国ごとに1件と数えます"),
+}

@@ -124,6 +124,11 @@ def can_postpone_edition(user: User) -> bool:
     return user.role == Role.STAFF and user.is_lead
 
 
+def can_record_original(user: User) -> bool:
+    """FY2021's posted original: its dispatch and receipt are recorded by JETRO staff."""
+    return user.role == Role.STAFF
+
+
 def can_register_application(user: User) -> bool:
     return user.role == Role.STAFF
 

@@ -17,7 +17,7 @@ from workflows.editions import Edition, get_edition
 
 from .converters import parse_id
 from .extensions import db
-from .labels import CLOSED_REASON_LABELS, STAGE_LABELS, STATUS_LABELS, reason_text
+from .labels import ADOPTION_COUNT_LABELS, CLOSED_REASON_LABELS, STAGE_LABELS, STATUS_LABELS, reason_text
 from .models import AuditEvent, Case, HoursEntry, HumanTask, ServiceSession, TaskStatus, User, utcnow
 from .operations.cases import adopted_count, intake_closed_reason
 from .operations.errors import NotFound
@@ -310,6 +310,7 @@ def case_detail(user: User, case: Case) -> dict[str, Any]:
         "edition": case.edition,
         "company": case.company.name,
         "received_on": case.received_on.isoformat(),
+        "received_time": case.received_time.strftime("%H:%M"),
         "status": case.status,
         "status_label": str(STATUS_LABELS.get(case.status, case.status)),
         "status_reason": case.status_reason,  # why it was withdrawn, cancelled or suspended
@@ -322,6 +323,10 @@ def case_detail(user: User, case: Case) -> dict[str, Any]:
         "prior_use_refused": refusals_of(case),  # regions left out at registration
         "decision_reason": case.decision_reason,
         "order_set_aside_reason": case.order_set_aside_reason,
+        "original": {
+            "sent_on": case.original_sent_on.isoformat() if case.original_sent_on else None,
+            "received_on": case.original_received_on.isoformat() if case.original_received_on else None,
+        },
         "tasks": [task_json(t) for t in visible],
         "hours": [hours_json(h) for h in visible_hours(user, case)],
         "history": [
@@ -330,6 +335,8 @@ def case_detail(user: User, case: Case) -> dict[str, Any]:
                 "actor": e.actor.username if e.actor else None,
                 "action": e.action,
                 "detail": e.detail,
+                "before": json.loads(e.before_json) if e.before_json else None,
+                "after": json.loads(e.after_json) if e.after_json else None,
                 "on_behalf": e.on_behalf,
             }
             for e in case_history(user, case)
@@ -357,6 +364,8 @@ def edition_summary(edition: Edition) -> dict[str, Any]:
         ],  # fmt: skip
         "support_period_end": edition.support_period_end.isoformat(),
         "planned_adoptions": edition.planned_adoptions,
+        "adoption_counts": edition.adoption_counts,
+        "adoption_counts_label": str(ADOPTION_COUNT_LABELS[edition.adoption_counts]),
         "adopted": adopted,
         "announced_on": edition.announced_on.isoformat(),
         "intake_open": closed is None,

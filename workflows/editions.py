@@ -39,6 +39,9 @@ class PriorUseRule:
     accept_from: date
 
 
+ADOPTION_COUNTS = ("case", "country")
+
+
 @dataclass(frozen=True)
 class Edition:
     code: str
@@ -63,11 +66,18 @@ class Edition:
     hearing_required: bool = True  # FY2025's 「適宜」: a hearing may be recorded as not needed, with a reason
     original_by_post: bool = False  # FY2021: the signed original is also posted (「申請書原本の郵送先…」)
     japan_side_may_join: bool = False  # FY2025 footnote 1: the Japanese company's staff may take part
+    # How an adopted case counts toward planned_adoptions: "case" (one application, whatever its countries) or
+    # "country" (one per target country). The texts say only 「4カ国・地域で計15件程度」: see features/README.md.
+    adoption_counts: str = "case"
 
     def plan_reached(self, adopted: int) -> bool:
         """「予定採択件数に達した時点でお申し込みを締め切ります」: intake closes and further adoptions need a lead's
         reason once this many are adopted (the one place the planned number is compared)."""
         return adopted >= self.planned_adoptions
+
+    def places_taken(self, countries: int) -> int:
+        """How many of the planned number one adopted case takes (the one place adoption_counts is read)."""
+        return countries if self.adoption_counts == "country" else 1
 
     def country(self, code: str) -> Country | None:
         return next((c for c in self.countries if c.code == code), None)
@@ -128,6 +138,8 @@ def _parse(path: Path) -> Edition:
         edition = Edition(countries=countries, prior_use=prior_use, fiscal_year=fiscal_year, **raw)
     except (KeyError, TypeError) as exc:
         raise EditionError(f"{path.name}: {exc}") from exc
+    if edition.adoption_counts not in ADOPTION_COUNTS:
+        raise EditionError(f"{path.name}: adoption_counts must be one of {', '.join(ADOPTION_COUNTS)}")
     if edition.support_period_end.tzinfo is None:
         raise EditionError(f"{path.name}: support_period_end needs a timezone offset")
     return edition

@@ -706,6 +706,22 @@ class Instance:
         self.workflow.cancel()
         return ready
 
+    def reopen(self, element: str) -> UserTaskInfo:
+        """Makes the user task `element` ready again, as it was before its last completion (SpiffWorkflow's
+        reset_from_task_id): everything after it is undone in the engine state, a finished instance runs again,
+        and the task keeps the data it was completed with (its form shows the earlier answers). Nothing the
+        diagram says runs until the task is completed again."""
+        done = [t for t in self.workflow.get_tasks(state=TaskState.COMPLETED) if t.task_spec.name == element]
+        if not done:
+            raise TaskNotReady(element)
+        task = done[-1]
+        answers = dict(task.data)
+        self._guard(lambda: self.workflow.reset_from_task_id(task.id))
+        self.workflow.completed = False
+        reopened = self.workflow.get_task_from_id(task.id)
+        reopened.data.update(answers)
+        return self._info(reopened)
+
     def shift_timers(self, delta: dt.timedelta) -> list[ShiftedTimer]:
         """Moves the pending relative timers later by `delta` (the time a case was suspended).
 

@@ -113,6 +113,12 @@ def two_received_and_heard(world: World, first: str, date: str, second: str, dat
     received(world, second, date2, heard=True)
 
 
+@step(R("{会社}の申込書を {日付} の (?P<at>\\d{2}:\\d{2}) に受領し、ヒアリングを終えた"))
+def received_at_and_heard(world: World, company: str, date: str, at: str) -> None:
+    new_case(world, edition_label(world.edition), "中国", company, received_on=date, received_time=at)
+    drive(world, "hearing")
+
+
 @step(R("{会社}の申込書を {日付} に受領し、まだヒアリングを終えていない"))
 def received_not_heard(world: World, company: str, date: str) -> None:
     received(world, company, date, heard=False)
@@ -190,3 +196,44 @@ def adopted_count(world: World, number: str) -> None:
 def try_new_application(world: World) -> None:
     data = application_form(world.edition or "", ["CN"], today(world), company_name="E物産株式会社")
     world.response = world.api_as("staff").post("/applications", data=multipart(data))
+
+
+# ---------------------------------------------------------------- the plan reached
+
+
+def _plan_mails(world: World, company: str, text: str) -> list:
+    case = world.cases[company]
+    return [m for m in world.mail.messages if text in str(m["Subject"]) and case["number"] in str(m["Subject"])]
+
+
+@step(R("{会社}の企業の担当者に、受付番号を添えて件名に「{文}」を含むメールが届く"))
+def plan_mail_arrives(world: World, company: str, text: str) -> None:
+    found = _plan_mails(world, company, text)
+    subjects = [str(m["Subject"]) for m in world.mail.messages]
+    assert found, f"規則違反: 審査中の{company}に「{text}」の連絡が届くべき。届いたメール: {subjects}"
+    assert len(found) == 1, f"「{text}」は1度だけ届くべき。実際: {len(found)}通"
+
+
+@step(R("{会社}の企業の担当者には、件名に「{文}」を含むメールは届かない"))
+def plan_mail_not_sent(world: World, company: str, text: str) -> None:
+    found = _plan_mails(world, company, text)
+    assert not found, f"採択された{company}には「{text}」は送らない。実際: {[str(m['Subject']) for m in found]}"
+
+
+# ---------------------------------------------------------------- reopening a decision
+
+
+@step(R("{役割}として、「{文}」という理由で採否の決定をやり直(?P<tries>す|そうとする)"))
+def reopen_decision(world: World, role: str, text: str, tries: str) -> None:
+    path = f"/cases/{world.case_id}/reopen-decision"
+    world.response = world.api_as(role_user(role)).post(path, json={"reason": text})
+    if tries == "す":
+        assert world.response.status_code == 200, f"採否をやり直せません: {shown(world.response)}"
+
+
+@step(R("案件の履歴に、採否をやり直した理由「{文}」が、やり直す前の「(?P<before>不採択|採択)」とともに残る"))
+def reopened_in_history(world: World, text: str, before: str) -> None:
+    entries = [h for h in world.refresh()["history"] if h["action"] == "decision_reopened"]
+    assert entries and entries[-1]["detail"] == text, f"規則違反: やり直した理由が履歴に残るべき: {entries}"
+    was = entries[-1]["before"]
+    assert (was["status"] == "rejected") == (before == "不採択") and entries[-1]["after"]["status"] == "active", was

@@ -182,3 +182,40 @@ def hearing_not_needed(world: World, text: str) -> None:
 def hearing_without_date(world: World) -> None:
     answers = {k: v for k, v in hearing_answers(world).items() if k != "hearing_date"}
     world.complete("staff", world.require_task("hearing")["id"], answers)
+
+
+# ---------------------------------------------------------------- conditions per site (target country)
+
+
+def complete_hearing_for_site(world: World, country: str, **site: Any) -> None:
+    """The hearing, with one country's site answered as the step says (the others as the application said)."""
+    answers = hearing_answers(world)
+    code = COUNTRIES[country]
+    answers["sites"][code] = {**answers["sites"][code], **site}
+    world.complete("staff", world.require_task("hearing")["id"], answers)
+
+
+@step(
+    R(
+        "ジェトロ担当者として、ヒアリングで{国}の現地拠点について、日本側からの申請かは「(?P<japan_side>はい|いいえ)」、"
+        "現地拠点の希望は「(?P<wants>あり|なし)」と確認する"
+    )
+)
+def hearing_one_site_consent(world: World, country: str, japan_side: str, wants: str) -> None:
+    complete_hearing_for_site(
+        world, country, applied_by_japan_side=YES_NO[japan_side], site_wants_service=YES_NO[wants]
+    )
+
+
+@step(R("ジェトロ担当者として、ヒアリングで{国}の現地拠点は「{文}」と確認する"))
+def hearing_one_site_status(world: World, country: str, text: str) -> None:
+    complete_hearing_for_site(world, country, site_status=SITE[text])
+
+
+@step(R("審査結果（推奨）には「{文}」だけが示される"))
+def only_this_reason(world: World, text: str) -> None:
+    assert world.response.status_code == 200, f"ヒアリングを完了できません: {shown(world.response)}"
+    shown_reasons = [r["message"] for r in world.refresh()["ineligible_reasons"]]
+    assert shown_reasons == [text], (
+        f"規則違反: 要件は拠点ごとに確かめ、満たさない国だけを示すべき。実際: {shown_reasons}"
+    )

@@ -88,9 +88,44 @@ def mail_has_case_number(world: World) -> None:
 @step(R("申込書の現地拠点の種類は(?P<kinds>(?:「[^」]+」)+)から選べる"))
 def site_types_offered(world: World, kinds: str) -> None:
     expected = kinds.strip("「」").split("」「")
-    offered = [
-        label
-        for value, label in next(f for f in application_fields(world.app) if f["name"] == "site_type")["choices"]
-        if value
-    ]
-    assert offered == expected, f"規則違反: 支援対象の現地拠点は{expected}から選べるべき。実際: {offered}"
+    sites = next(f for f in application_fields(world.app) if f["name"] == "sites")["fields"]  # one per country
+    for country in sites:
+        site_type = next(f for f in country["fields"] if f["name"] == "site_type")
+        offered = [label for value, label in site_type["choices"] if value]
+        assert offered == expected, f"規則違反: {country['label']}の現地拠点は{expected}から選べるべき。実際: {offered}"
+
+
+# ---------------------------------------------------------------- FY2021: the posted original
+
+
+def post_original(world: World, **dates: str) -> None:
+    world.response = world.api_as("staff").post(f"/cases/{world.case_id}/original", json=dates)
+
+
+@step(
+    R(
+        "ジェトロ担当者として、申請書原本の発送日を {日付}、受領日を (?P<received>\\d{4}-\\d{2}-\\d{2}) と記録しようとする"
+    )
+)
+def try_record_original(world: World, date: str, received: str) -> None:
+    post_original(world, sent_on=date, received_on=received)
+
+
+@step(R("ジェトロ担当者として、申請書原本の(?P<which>発送日|受領日)を {日付} と記録(?P<tries>しようとする|する)"))
+def record_original(world: World, which: str, date: str, tries: str) -> None:
+    post_original(world, **{"sent_on" if which == "発送日" else "received_on": date})
+    if tries == "する":
+        assert world.response.status_code == 200, f"申請書原本を記録できません: {shown(world.response)}"
+
+
+@step(R("案件の申請書原本は、発送 {日付}、受領(?P<received>はまだ| \\d{4}-\\d{2}-\\d{2} )と記録されている"))
+def original_recorded(world: World, date: str, received: str) -> None:
+    original = world.refresh()["original"]
+    expected = None if received == "はまだ" else received.strip()
+    assert original == {"sent_on": date, "received_on": expected}, original
+
+
+@step(R("案件の履歴に、申請書原本の記録が{数}件残る"))
+def original_history(world: World, number: str) -> None:
+    entries = [h for h in world.refresh()["history"] if h["action"] == "original_recorded"]
+    assert len(entries) == int(number), entries

@@ -36,13 +36,15 @@ def register_on_the_page(page, live) -> None:
     page.goto(live("/applications/new"))
     page.get_by_label("事業（年度）").select_option("FY2025")
     page.get_by_label("申込書受領日").fill("2025-07-01")
+    page.get_by_label("申込メールの受信時刻").fill("09:30")
     page.get_by_label("会社名 必須", exact=True).fill("株式会社サンプル精機")
     page.get_by_label("担当部署").fill("知的財産部")
     page.get_by_label("担当者氏名").fill("山田 一郎")
     page.get_by_label("担当者メールアドレス").fill("yamada@sample-seiki.example.jp")
     for code in ("CN", "TH"):
         page.locator(f"input[name=countries][value={code}]").check()
-    page.get_by_label("現地拠点の種類").select_option("subsidiary")
+    for code in ("CN", "TH"):  # each target country's site
+        page.locator(f"#sites-{code}-site_type").select_option("subsidiary")
     page.get_by_label("国内での営業秘密管理体制構築の経験").select_option("yes")
     page.get_by_label("広報への協力に同意").check()
     page.get_by_label("捺印済みの申込書（PDF）").set_input_files(
@@ -71,7 +73,8 @@ def test_staff_registers_an_application_and_takes_it_through_hearing_and_adoptio
     open_inbox_task(page, live, "ヒアリング", "株式会社サンプル精機")
     page.get_by_label("ヒアリング実施日").fill("2025-07-02")
     page.get_by_label("ヒアリングの方法").select_option("phone")
-    page.get_by_label("現地拠点の状況").select_option("existing")
+    assert page.get_by_label("現地拠点の状況").count() == 0  # FY2025 takes planned sites: not asked
+    assert page.get_by_role("group", name="タイ").get_by_label("現地拠点がサービスを希望").count() == 1
     assert page.get_by_label("管理体制の整備に取り組む意思").count() == 0  # a FY2021 condition only
     page.get_by_label("広報への協力に同意").check()
     screenshot(page, "task-hearing")

@@ -67,7 +67,7 @@ def test_a_designer_edits_a_task_in_the_properties_panel_saves_a_draft_deploys_i
         " || '{}').Hearing"
     )
     # The decision tables open in dmn-js.
-    page.get_by_role("tab", name="eligibility.dmn").click()
+    page.get_by_role("tab", name="eligibility.dmn", exact=True).click()
     page.wait_for_selector('[data-file-pane="eligibility.dmn"][data-ready=true]')
     assert page.locator('[data-file-pane="eligibility.dmn"]').get_attribute("data-import-warnings") == "0"
     assert page.locator('[data-file-pane="eligibility.dmn"] .tjs-table').count() == 1

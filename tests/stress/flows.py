@@ -48,7 +48,8 @@ def register_request(staff: Api, received_on: str, *, company: str, countries: l
         "edition": "FY2025", "received_on": received_on, "received_time": "00:00", "company_name": company,
         "corporate_number": corporate_number or None, "contact_department": "知的財産部",
         "contact_name": "山田 一郎", "contact_email": contact_email, "countries": countries,
-        "site_type": "subsidiary", "domestic_experience": "yes", "publicity_consent": True,
+        **{f"sites-{code}-site_type": "subsidiary" for code in countries},
+        "domestic_experience": "yes", "publicity_consent": True,
     }  # fmt: skip
     return staff.post_multipart("/applications", fields, {"sealed_pdf": ("application.pdf", PDF)})
 

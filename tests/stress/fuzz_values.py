@@ -50,8 +50,9 @@ APPLICATION: dict[str, Any] = {
     "capital_jpy": "10000000", "employees_hq": "120", "employees_local": "30", "industry": "精密機器",
     "is_sme": True, "contact_department": "知的財産部", "contact_name": "山田 一郎",
     "contact_email": "fuzz@example.jp", "contact_phone": "03-0000-0000", "countries": ["TH"],
-    "site_type": "subsidiary", "local_site_name": "Fuzz Thailand", "applied_by_japan_side": False,
-    "site_wants_service": True, "domestic_experience": "yes", "desired_services": "研修",
+    "sites": {"TH": {"site_type": "subsidiary", "site_name": "Fuzz Thailand", "applied_by_japan_side": False,
+              "site_wants_service": True}},
+    "domestic_experience": "yes", "desired_services": "研修",
     "training_headcount": "20", "prior_use": {"TH": "0"}, "publicity_consent": True, "local_status": "規程なし",
 }  # fmt: skip
 HOURS: dict[str, Any] = {"country": "CN", "work_date": TODAY, "activity": "meeting", "hours": "0.25", "note": "fuzz"}

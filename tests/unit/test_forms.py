@@ -196,10 +196,10 @@ def test_receipt_confirmation_refuses_bad_pdf(content: bytes, filename: str, mes
 HEARING = {
     "hearing_date": "2025-07-03",
     "method": "phone",
-    "site_status": "existing",
+    "sites-CN-site_status": "existing",
+    "sites-TH-site_status": "planned",
+    "sites-CN-applied_by_japan_side": "y",
     "domestic_experience": "partly",
-    "applied_by_japan_side": "y",
-    "site_wants_service": "y",
     "willing_to_build": "y",
     "publicity_consent": "y",
     "management_status": "本社規程を現地に展開予定",
@@ -207,19 +207,30 @@ HEARING = {
 }
 
 
+CASE_2021 = TaskContext(edition=FY2021, countries=("CN", "TH"), editions=EDITIONS)
+CASE_2025 = TaskContext(edition=FY2025, countries=("CN", "TH"), editions=EDITIONS)
+
+
 def test_hearing_valid() -> None:
-    assert valid(submit("hearing", HEARING, CN_2021)) == {
+    """FY2021 asks each site whether it exists (its sites must), not FY2025's consent or domestic experience."""
+    assert valid(submit("hearing", HEARING, CASE_2021)) == {
         "hearing_date": "2025-07-03",
         "method": "phone",
-        "site_status": "existing",
-        "domestic_experience": "partly",
-        "applied_by_japan_side": True,
-        "site_wants_service": True,
+        "sites": {"CN": {"site_status": "existing"}, "TH": {"site_status": "planned"}},
         "willing_to_build": True,
         "publicity_consent": True,
         "management_status": "本社規程を現地に展開予定",
         "notes": "",
     }
+
+
+def test_the_fy2025_hearing_asks_each_site_for_its_consent_not_whether_it_exists() -> None:
+    data = valid(submit("hearing", HEARING, CASE_2025))
+    assert data["sites"] == {
+        "CN": {"applied_by_japan_side": True, "site_wants_service": False},
+        "TH": {"applied_by_japan_side": False, "site_wants_service": False},
+    }
+    assert data["domestic_experience"] == "partly" and "willing_to_build" not in data
 
 
 def test_hearing_json_false_is_false() -> None:
@@ -653,7 +664,7 @@ APPLICATION = {
     "contact_name": "山田 一郎",
     "contact_email": "yamada@sample-seiki.co.jp",
     "countries": ["CN", "TH"],
-    "site_type": "planned",
+    "sites-TH-site_type": "planned",
     "desired_services": ["consultation", "training"],
     "publicity_consent": "y",
 }
@@ -668,6 +679,7 @@ def test_application_valid() -> None:
     assert data["capital_jpy"] == 50_000_000
     assert data["employees_hq"] == 120 and data["employees_local"] is None
     assert data["countries"] == ["CN", "TH"]
+    assert data["sites"]["TH"]["site_type"] == "planned" and data["sites"]["CN"]["site_type"] is None
     assert "prior_use" not in data  # no edition with a prior-use rule takes applications today
     assert data["desired_services"] == ["consultation", "training"]
     assert "sealed_pdf" not in data
@@ -683,7 +695,8 @@ def test_application_refuses_a_country_outside_the_edition() -> None:
     assert refused(submit("application", fy2021), "countries") == [
         "インドネシアは2021年度 日系企業における営業秘密漏えい対策支援事業の対象国ではありません"
     ]
-    assert valid(submit("application", {**fy2021, "countries": ["SG"]}))["countries"] == ["SG"]
+    only_sg = {**fy2021, "countries": ["SG"], "sites-TH-site_type": "", "sites-SG-site_type": "planned"}
+    assert valid(submit("application", only_sg))["countries"] == ["SG"]
 
 
 @pytest.mark.parametrize(

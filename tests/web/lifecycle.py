@@ -12,16 +12,24 @@ PDF = (  # one blank A4 page: the smallest file that opens as a PDF (uploads are
     b"startxref\n164\n%%EOF\n"
 )
 
+# Each target country's site meets every edition's site conditions. The hearing asks for the case's own
+# countries only: a site answer for another country is not a field of its form and is left out.
+ELIGIBLE_SITE = {"site_status": "existing", "applied_by_japan_side": False, "site_wants_service": True}
+ALL_COUNTRIES = ("CN", "TH", "VN", "ID", "SG", "MY")
+
 HEARING_OK = {
     "hearing_date": "2025-07-02",
     "method": "phone",
-    "site_status": "existing",
+    "sites": {code: dict(ELIGIBLE_SITE) for code in ALL_COUNTRIES},
     "domestic_experience": "yes",
-    "applied_by_japan_side": False,
-    "site_wants_service": True,
     "willing_to_build": True,
     "publicity_consent": True,
 }
+
+
+def application_sites(countries: list[str], **site: Any) -> dict[str, Any]:
+    """The application's description of each target country's site (a subsidiary, unless `site` says)."""
+    return {code: {"site_type": "subsidiary", **site} for code in countries}
 
 
 def application(edition: str, countries: list[str], received_on: str, **extra: Any) -> dict[str, Any]:
@@ -34,10 +42,19 @@ def application(edition: str, countries: list[str], received_on: str, **extra: A
         "contact_name": "山田 一郎",
         "contact_email": "yamada@sample-seiki.example.jp",
         "countries": countries,
-        "site_type": "subsidiary",
+        "sites": extra.pop("sites", None) or application_sites(countries, **_site_answers(extra)),
         "domestic_experience": "yes",
         "publicity_consent": True,
         **extra,
+    }
+
+
+def _site_answers(extra: dict[str, Any]) -> dict[str, Any]:
+    """Site answers given plainly (applied_by_japan_side=True) describe every target country's site."""
+    return {
+        key: extra.pop(key)
+        for key in ("site_type", "site_name", "applied_by_japan_side", "site_wants_service")
+        if key in extra
     }
 
 
@@ -62,20 +79,24 @@ def complete(api: Any, task_id: int, payload: dict[str, Any]) -> Any:
 def register(staff: Any, edition: str, countries: list[str], received_on: str, **extra: Any) -> dict[str, Any]:
     data = application(edition, countries, received_on, **extra)
     data["sealed_pdf"] = (io.BytesIO(PDF), "application.pdf")
-    response = staff.post("/applications", data=_multipart(data))
+    response = staff.post("/applications", data=form_fields(data))
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 
 
-def _multipart(data: dict[str, Any]) -> dict[str, Any]:
+def form_fields(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A JSON-like dict as an HTML form post: booleans as checkboxes, groups as `sites-CN-site_type`."""
     out: dict[str, Any] = {}
     for key, value in data.items():
-        if value is True:
-            out[key] = "y"
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(form_fields(value, f"{name}-"))
+        elif value is True:
+            out[name] = "y"
         elif value is False or value is None:
             continue
         else:
-            out[key] = value
+            out[name] = value
     return out
 
 

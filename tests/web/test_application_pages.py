@@ -26,7 +26,7 @@ def form_data(**overrides):
         "contact_name": "港 花子",
         "contact_email": "minato@example.jp",
         "countries": ["TH", "VN"],
-        "site_type": "subsidiary",
+        "sites-TH-site_type": "subsidiary",
         "domestic_experience": "yes",
         "publicity_consent": "y",
         "sealed_pdf": (io.BytesIO(PDF), "申込書.pdf"),
@@ -68,3 +68,12 @@ def test_only_staff_register_applications(app, users, username):
     client = login(app.test_client(), username)
     assert client.get("/applications/new").status_code == 403
     assert client.post("/applications/new", data=form_data(), content_type="multipart/form-data").status_code == 403
+
+
+def test_a_site_described_for_a_country_not_chosen_is_refused_beside_it(app, users):
+    client = login(app.test_client(), "staff")
+    response = client.post(
+        "/applications/new", data=form_data(**{"sites-CN-site_type": "factory"}), content_type="multipart/form-data"
+    )
+    assert response.status_code == 422
+    assert "対象国に選ばれていません" in response.get_data(as_text=True)

@@ -4,6 +4,7 @@ seen by every role."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -272,3 +273,54 @@ def test_hours_form_labels_are_tied_to_their_inputs(app, serving):
     for name in ("country", "work_date", "activity", "hours", "note"):
         assert f'<label for="{name}">' in page and f'id="{name}"' in page
     assert 'aria-describedby="hours-help"' in page and "0.25時間（15分）単位" in page
+
+
+# ---------------------------------------------------------------- FY2021: the posted original
+
+
+def test_staff_record_the_posted_original_on_a_fy2021_case_page(app, api_as, set_clock):
+    set_clock(datetime(2021, 8, 5, 10, 0, tzinfo=timezone(timedelta(hours=9))))
+    case = register(api_as("staff"), "FY2021", ["CN"], "2021-08-02")
+    client = login(app.test_client(), "staff")
+    page = client.get(f"/cases/{case['id']}")
+    assert "申請書原本（郵送）" in page.text and "発送・受領を記録する" in page.text
+
+    refused = client.post(f"/cases/{case['id']}/original", data={"sent_on": "2021-08-04", "received_on": "2021-08-03"})
+    assert refused.status_code == 422 and "受領日は発送日（2021-08-04）以降の日付にしてください" in refused.text
+    future = client.post(f"/cases/{case['id']}/original", data={"received_on": "2021-08-06"})
+    assert future.status_code == 422 and "未来の日付は指定できません" in future.text
+
+    done = client.post(f"/cases/{case['id']}/original", data={"sent_on": "2021-08-03", "received_on": "2021-08-05"})
+    assert done.status_code == 302
+    with app.app_context():
+        stored = db.session.get(Case, case["id"])
+        assert (str(stored.original_sent_on), str(stored.original_received_on)) == ("2021-08-03", "2021-08-05")
+    assert login(app.test_client(), "expert_cn").post(f"/cases/{case['id']}/original", data={}).status_code == 403
+
+
+def test_a_fy2025_case_page_has_no_original_section(app, api_as, adopted):
+    page = page_as(app, "staff", f"/cases/{adopted['id']}")
+    assert page.status_code == 200 and "申請書原本（郵送）" not in page.text
+
+
+# ---------------------------------------------------------------- reopening the decision
+
+
+def test_a_lead_reopens_the_adoption_from_the_case_page_once_per_decision(app, api_as, adopted):
+    lead = login(app.test_client(), "staff")
+    page = lead.get(f"/cases/{adopted['id']}")
+    assert "採否の決定をやり直す" in page.text
+    assert "採否の決定をやり直す" not in page_as(app, "staff2", f"/cases/{adopted['id']}").text
+    key = re.search(r'id="reopen-decision">.*?name="idempotency_key" value="([^"]+)"', page.text, re.S).group(1)
+
+    blank = lead.post(f"/cases/{adopted['id']}/reopen-decision", data={"reason": " ", "idempotency_key": key})
+    assert blank.status_code == 422 and "採否をやり直す理由を500文字以内で入力してください" in blank.text
+    done = lead.post(f"/cases/{adopted['id']}/reopen-decision", data={"reason": "取り違え", "idempotency_key": key})
+    assert done.status_code == 302
+    again = lead.post(f"/cases/{adopted['id']}/reopen-decision", data={"reason": "取り違え", "idempotency_key": key})
+    assert again.status_code == 302  # the double submit is answered from the first, not done twice
+    with app.app_context():
+        reopened = db.session.get(Case, adopted["id"])
+        assert (reopened.stage, reopened.adopted_at) == ("adoption", None)
+    staff2 = login(app.test_client(), "staff2")
+    assert staff2.post(f"/cases/{adopted['id']}/reopen-decision", data={"reason": "x"}).status_code == 403

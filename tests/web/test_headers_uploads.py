@@ -24,7 +24,7 @@ from webapp import create_app
 from webapp.extensions import db
 from webapp.models import Attachment
 
-from .lifecycle import PDF, _multipart, adopt, application, open_task, register
+from .lifecycle import PDF, adopt, application, form_fields, open_task, register
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "webapp" / "templates"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -275,13 +275,13 @@ def _attachments(app, case_id: int) -> dict[str, Attachment]:  # type: ignore[no
 
 def test_an_html_pdf_is_refused_by_the_api_and_a_real_pdf_served_as_a_download(app, users, api_as):
     staff = api_as("staff")
-    data = _multipart(application("FY2025", ["CN"], "2025-07-01"))
+    data = form_fields(application("FY2025", ["CN"], "2025-07-01"))
     html = b"%PDF-1.4\n<html><script>alert(1)</script></html>"
     refused = staff.post("/applications", data={**data, "sealed_pdf": (io.BytesIO(html), "a.pdf", "text/html")})
     assert refused.status_code == 422 and refused.get_json()["errors"]["sealed_pdf"] == [NOT_A_PDF]
 
     pdf = real_pdf()
-    data = _multipart(application("FY2025", ["CN"], "2025-07-01"))
+    data = form_fields(application("FY2025", ["CN"], "2025-07-01"))
     created = staff.post("/applications", data={**data, "sealed_pdf": (io.BytesIO(pdf), "a.pdf", "text/html")})
     assert created.status_code == 201, created.get_json()
     case_id = created.get_json()["id"]

@@ -173,7 +173,7 @@ def page_form(**overrides):  # type: ignore[no-untyped-def]
     data = {
         "edition": "FY2021", "received_on": "2021-07-14", "received_time": "09:30", "company_name": "株式会社みなと食品",
         "contact_department": "総務部", "contact_name": "港 花子", "contact_email": "minato@example.jp",
-        "countries": ["CN", "TH"], "site_type": "subsidiary", "publicity_consent": "y", "prior_use-CN": "20",
+        "countries": ["CN", "TH"], "sites-CN-site_type": "subsidiary", "publicity_consent": "y", "prior_use-CN": "20",
         "sealed_pdf": (io.BytesIO(PDF), "申込書.pdf"),
     }  # fmt: skip
     data.update(overrides)

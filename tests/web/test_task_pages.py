@@ -12,7 +12,7 @@ from tests.fixtures import PASSWORD
 from webapp.extensions import db
 from webapp.models import AuditEvent, Case, HumanTask, User
 
-from .lifecycle import HEARING_OK, PDF, adopt, complete, open_task, register
+from .lifecycle import HEARING_OK, PDF, adopt, complete, form_fields, open_task, register
 
 
 def login(app, username):
@@ -192,7 +192,7 @@ def test_a_draft_is_saved_and_fills_the_form_next_time(app, api_as, case, receip
             "action": "draft",
             "hearing_date": "2025-07-03",
             "notes": "来週もう一度電話する",
-            "applied_by_japan_side": "y",
+            "sites-CN-applied_by_japan_side": "y",
         },
     )
     assert response.status_code == 302 and response.headers["Location"] == f"/tasks/{hearing}"
@@ -200,9 +200,9 @@ def test_a_draft_is_saved_and_fills_the_form_next_time(app, api_as, case, receip
     assert "下書きを保存しました。" in page and "保存した下書きを表示しています。" in page
     assert 'value="2025-07-03"' in field_block(page, "hearing_date")
     assert "来週もう一度電話する" in page
-    assert "checked" in field_block(page, "applied_by_japan_side")
+    assert "checked" in field_block(page, "sites-CN-applied_by_japan_side")
     assert task_row(app, hearing).status == "open"
-    done = client.post(f"/tasks/{hearing}", data={k: ("y" if v is True else v) for k, v in HEARING_OK.items() if v})
+    done = client.post(f"/tasks/{hearing}", data=form_fields(HEARING_OK))
     assert done.status_code == 302 and task_row(app, hearing).draft_json is None
 
 

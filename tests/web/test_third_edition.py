@@ -133,8 +133,8 @@ def test_a_third_edition_file_runs_a_case_end_to_end_with_its_own_figures(
     names = {f["name"] for f in task_fields(shown, staff, hearing)}
     assert "prior_use_hours" not in names and "willing_to_build" not in names  # not FY2026 conditions here
     assert "hearing_held" in names  # FY2026 lets the hearing be recorded as not needed (its file says so)
-    answers = {"hearing_date": "2026-06-24", "method": "web", "site_status": "existing", "domestic_experience": "yes",
-               "site_wants_service": True, "publicity_consent": True}  # fmt: skip
+    answers = {"hearing_date": "2026-06-24", "method": "web", "domestic_experience": "yes", "publicity_consent": True,
+               "sites": {"CN": {"site_wants_service": True}, "MY": {"site_wants_service": True}}}  # fmt: skip
     shown.answer("hearing", complete(staff, hearing["id"], answers))
 
     decision = open_task(staff, case["id"], "adoption_decision")

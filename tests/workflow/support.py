@@ -41,13 +41,20 @@ DEFAULT_NOW = {
 
 # Hearing answers that satisfy every requirement of every edition.
 ELIGIBLE_HEARING: dict[str, Any] = {
-    "site_status": "existing",
     "domestic_experience": "yes",
-    "applied_by_japan_side": False,
-    "site_wants_service": True,
     "willing_to_build": True,
     "publicity_consent": True,
 }
+# What the hearing records per target country's site (the same for each unless a test says otherwise).
+ELIGIBLE_SITE: dict[str, Any] = {"site_status": "existing", "applied_by_japan_side": False, "site_wants_service": True}
+
+
+def hearing_data(countries: list[str], **hearing: Any) -> dict[str, Any]:
+    """The hearing's answers; site answers given plainly (site_status=...) apply to every target country."""
+    site = {**ELIGIBLE_SITE, **{key: hearing.pop(key) for key in ELIGIBLE_SITE if key in hearing}}
+    sites = hearing.pop("sites", None) or {code: dict(site) for code in countries}
+    return {**ELIGIBLE_HEARING, **hearing, "sites": sites}
+
 
 COUNTRY_STEPS = ("ExpertBriefing", "ConfirmPlan", "DeliverService", "FollowUp")
 
@@ -110,7 +117,8 @@ class Case:
     def screen(self, **hearing: Any) -> list[ThrownMessage]:
         """Confirm receipt and record the hearing; returns what the hearing step threw."""
         self.complete("ConfirmReceipt")
-        return self.complete("Hearing", {**ELIGIBLE_HEARING, **hearing})
+        countries = self.task("Hearing").data.get("countries") or []
+        return self.complete("Hearing", hearing_data(countries, **hearing))
 
     def adopt(self) -> list[ThrownMessage]:
         self.screen()

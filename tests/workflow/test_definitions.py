@@ -200,13 +200,13 @@ def test_unsafe_python_in_a_dmn_cell_is_refused(edited_bpmn, tmp_path):
     dmn_dir.mkdir()
     for dmn in DMN_FILES:
         shutil.copy(dmn, dmn_dir / dmn.name)
-    eligibility = dmn_dir / "eligibility.dmn"
+    eligibility = dmn_dir / "site_eligibility.dmn"
     text = eligibility.read_text(encoding="utf-8")
     cell = '<text>"site_required"</text>'
     assert text.count(cell) == 1
     eligibility.write_text(text.replace(cell, f'<text>"site_required" + "" * len({_DUNDER})</text>'), encoding="utf-8")
     error = refused(edited_bpmn(), dmn_files=sorted(dmn_dir.glob("*.dmn")))
-    assert error.element == "R1_Out"
+    assert error.element == "Rule_Planned_Out"
 
 
 ADOPTION_PROPS = '<spiffworkflow:property name="decides" value="adoption"/>'

@@ -22,7 +22,7 @@ def screen(start_case, edition, received_on=None, **hearing):
 @pytest.mark.parametrize(
     ("edition", "hearing", "expected"),
     [
-        pytest.param("FY2021", {"site_status": "planned"}, ["site_required"], id="FY2021-planned-site"),
+        pytest.param("FY2021", {"site_status": "planned"}, ["CN:site_required"], id="FY2021-planned-site"),
         pytest.param("FY2025", {"site_status": "planned"}, [], id="FY2025-planned-site-ok"),
         pytest.param("FY2021", {"site_status": "existing"}, [], id="FY2021-existing-site-ok"),
         pytest.param("FY2025", {"domestic_experience": "no"}, ["no_domestic_experience"], id="FY2025-no-experience"),
@@ -31,7 +31,7 @@ def screen(start_case, edition, received_on=None, **hearing):
         pytest.param(
             "FY2025",
             {"applied_by_japan_side": True, "site_wants_service": False},
-            ["site_consent_missing"],
+            ["CN:site_consent_missing"],
             id="FY2025-japan-side-without-site-consent",
         ),
         pytest.param(
@@ -90,7 +90,7 @@ def test_several_reasons_are_all_listed_fy2021(start_case):
         applied_by_japan_side=True,
         site_wants_service=False,
     )
-    assert sorted(reasons) == sorted(["site_required", "not_willing", "no_publicity_consent"])
+    assert sorted(reasons) == sorted(["CN:site_required", "not_willing", "no_publicity_consent"])
     assert len(reasons) == len(set(reasons))
 
 
@@ -105,5 +105,22 @@ def test_several_reasons_are_all_listed_fy2025(start_case):
         willing_to_build=False,
         publicity_consent=False,
     )
-    assert sorted(reasons) == sorted(["no_domestic_experience", "site_consent_missing", "no_publicity_consent"])
+    assert sorted(reasons) == sorted(["no_domestic_experience", "CN:site_consent_missing", "no_publicity_consent"])
     assert len(reasons) == len(set(reasons))
+
+
+def test_a_site_condition_is_decided_per_target_country(start_case):
+    """Two countries: only Thailand's site was applied for by the Japanese side without wanting the service."""
+    case = start_case("FY2025", ["CN", "TH"])
+    cn = {"site_status": "existing", "applied_by_japan_side": False, "site_wants_service": True}
+    th = {"site_status": "existing", "applied_by_japan_side": True, "site_wants_service": False}
+    case.screen(sites={"CN": cn, "TH": th})
+    assert case.task("DecideAdoption").data["ineligible_reasons"] == ["TH:site_consent_missing"]
+
+
+def test_a_planned_site_is_a_reason_only_for_its_own_country_in_fy2021(start_case):
+    case = start_case("FY2021", ["CN", "TH"])
+    planned = {"site_status": "planned", "applied_by_japan_side": False, "site_wants_service": True}
+    existing = {**planned, "site_status": "existing"}
+    case.screen(sites={"CN": existing, "TH": planned})
+    assert case.task("DecideAdoption").data["ineligible_reasons"] == ["TH:site_required"]

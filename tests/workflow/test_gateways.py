@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .support import COUNTRY_STEPS, ELIGIBLE_HEARING
+from .support import COUNTRY_STEPS, hearing_data
 
 
 def test_an_ineligible_finding_is_a_recommendation_and_a_person_rejects(start_case):
@@ -14,7 +14,7 @@ def test_an_ineligible_finding_is_a_recommendation_and_a_person_rejects(start_ca
     assert [m.name for m in case.complete("ConfirmReceipt")] == ["receipt_confirmation"]
     assert case.ready_names() == [("Hearing", None)]
 
-    messages = case.complete("Hearing", {**ELIGIBLE_HEARING, "publicity_consent": False})
+    messages = case.complete("Hearing", hearing_data(["CN", "TH"], publicity_consent=False))
 
     # no notice yet: the finding is recorded and the decision waits for a person
     assert [(m.name, m.payload) for m in messages] == [
@@ -59,7 +59,7 @@ def test_adopted_case_runs_every_country_to_publicity_and_completes(start_case):
     case.complete("ConfirmReceipt")
     hearing = case.task("Hearing")
     assert (hearing.role, hearing.form_key) == ("staff", "hearing")
-    assert [m.name for m in case.complete("Hearing", ELIGIBLE_HEARING)] == ["eligibility_assessed"]
+    assert [m.name for m in case.complete("Hearing", hearing_data(["CN", "TH"]))] == ["eligibility_assessed"]
 
     messages = case.complete("DecideAdoption", {"decision": "adopt"})
     assert [m.name for m in messages] == ["adoption_notice"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from workflows.engine import parse_definition
 from workflows.migration import Blocker, check, migrate
 
-from .support import DMN_FILES, ELIGIBLE_HEARING, FORM_KEYS, PROCESS_ID, Case
+from .support import DMN_FILES, FORM_KEYS, PROCESS_ID, Case, hearing_data
 
 
 def definition_with(edited_bpmn, *replacements):
@@ -56,7 +56,7 @@ def test_a_case_at_an_unchanged_task_moves_and_completes_on_the_new_version(star
     assert check(case.instance, target).movable
     moved = Case(target, migrate(case.instance, target), case.thrown)
     moved.persist()
-    moved.complete("Hearing", ELIGIBLE_HEARING)
+    moved.complete("Hearing", hearing_data(["TH"]))
     moved.complete("DecideAdoption", {"decision": "adopt"})
     moved.complete("SubmitForms", {"forms_submitted": True})
     moved.finish_country("TH")

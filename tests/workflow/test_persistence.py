@@ -9,7 +9,7 @@ from decimal import Decimal
 from workflows.editions import get_edition
 from workflows.engine import Instance, load_definition, parse_definition
 
-from .support import BPMN_FILE, DMN_FILES, ELIGIBLE_HEARING, FORM_KEYS, PROCESS_ID
+from .support import BPMN_FILE, DMN_FILES, FORM_KEYS, PROCESS_ID, hearing_data
 
 
 def test_dump_excludes_the_spec_and_restore_resumes(start_case, definition):
@@ -94,7 +94,7 @@ def test_date_and_decimal_task_data_survive_dump_and_restore(start_case, definit
     case.complete("ConfirmReceipt")
     task = case.task("Hearing")
     case.instance.complete(
-        task.id, {**ELIGIBLE_HEARING, "hearing_date": dt.date(2025, 7, 3), "prior_use_hours": Decimal("19.75")}
+        task.id, {**hearing_data(["CN"]), "hearing_date": dt.date(2025, 7, 3), "prior_use_hours": Decimal("19.75")}
     )
 
     restored = Instance.restore(definition, case.instance.dump())

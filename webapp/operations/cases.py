@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from forms.fields import to_time
+from forms.sites import hearing_sites
 from workflows.editions import Edition, get_edition
 from workflows.engine import Instance
 
@@ -23,14 +24,7 @@ from .notifications import dispatch
 from .prior_use import apply_at_intake, record_intake
 from .process import save_started, start_engine
 
-PREFILLED_ANSWERS = (
-    "site_type",
-    "domestic_experience",
-    "applied_by_japan_side",
-    "site_wants_service",
-    "publicity_consent",
-    "industry",
-)
+PREFILLED_ANSWERS = ("domestic_experience", "publicity_consent", "industry")
 COMPANY_FIELDS = ("name", "name_en", "corporate_number", "hq_address", "representative", "industry")
 
 
@@ -88,6 +82,7 @@ def register_application(actor: User, data: dict[str, Any], uploads: dict) -> Ca
     existing = _existing_company(data)
     intake = apply_at_intake(edition, data, existing.id if existing else None)  # the prior-use rule, per region
     data = intake.data
+    data["sites"] = {code: site for code, site in (data.get("sites") or {}).items() if code in data["countries"]}
     number, version, instance, messages = _start_process(edition, data)
     company = _company_for(data)
     case = Case(
@@ -166,7 +161,7 @@ def _company_for(data: dict[str, Any]) -> Company:
 def application_answers(data: dict[str, Any]) -> dict[str, Any]:
     """The application's answers the hearing starts from (and the eligibility decision reads)."""
     answers = {key: data.get(key) for key in PREFILLED_ANSWERS}
-    answers["site_status"] = "planned" if data.get("site_type") == "planned" else "existing"
+    answers["sites"] = hearing_sites(data.get("sites") or {}, data["countries"])
     return answers
 
 

@@ -111,7 +111,7 @@ def local_date(instant: datetime | None, edition: Edition | None) -> str:
     return f"{instant.astimezone(zone):%Y-%m-%d}"
 
 
-def _lock_case(case: Case) -> ProcessInstance:
+def lock_case(case: Case) -> ProcessInstance:
     """Locks the rows a change of the case writes — the case, its open task rows, its instance — in that order
     and without waiting, and reloads them. On PostgreSQL a completion locks its task row, then the instance
     (and an adoption the case row first): waiting here for one of those while holding another could deadlock,
@@ -149,7 +149,7 @@ def withdraw(user: User, case: Case, reason: str | None) -> Case:
     the process instance are cancelled, an adoption place it held is freed, and the company gets a confirmation."""
     require_may("withdraw", user, case)
     lock_for_write()
-    row = _lock_case(case)
+    row = lock_case(case)
     _require_unfinished(case)
     text = _reason("withdraw", reason)
     _end(user, case, row, CaseStatus.WITHDRAWN, "case_withdrawn", text)
@@ -161,7 +161,7 @@ def cancel(user: User, case: Case, reason: str | None) -> Case:
     """中止: JETRO ends the support for the case, with a notice to the company stating the reason."""
     require_may("cancel", user, case)
     lock_for_write()
-    row = _lock_case(case)
+    row = lock_case(case)
     _require_unfinished(case)
     text = _reason("cancel", reason)
     _end(user, case, row, CaseStatus.CANCELLED, "case_cancelled", text)
@@ -178,21 +178,22 @@ def _end(user: User, case: Case, row: ProcessInstance, status: CaseStatus, actio
     case.status, case.status_reason = status.value, reason  # before the save: the stage follows the status
     case.suspended_at, case.suspended_with_edition = None, False
     save_instance(row, instance, status="cancelled")  # compare-and-set; cancels the open task rows
-    place = _free_adoption_place(case)  # the edition's counter last: it is the row most others wait for
+    place = free_adoption_place(case)  # the edition's counter last: it is the row most others wait for
     after = _snapshot(case)
     if place is not None:
-        before["adopted_count"], after["adopted_count"] = place, place - 1
+        before["adopted_count"], after["adopted_count"] = place, edition_state(case.edition).adopted_count
     record(user, case, action, detail=reason, before=before, after=after)
 
 
-def _free_adoption_place(case: Case) -> int | None:
-    """An adopted case's place in the planned number is freed (one place, as tasks._take_adoption_place takes
-    one); returns the count before, or None when the case held no place."""
-    if case.adopted_at is None:
+def free_adoption_place(case: Case) -> int | None:
+    """An adopted case's places in the planned number are freed (as many as adopting it took:
+    Edition.places_taken); returns the count before, or None when the case held no place."""
+    edition = get_edition(case.edition)
+    if case.adopted_at is None or edition is None:
         return None
     state = edition_state(case.edition, for_update=True)
     held = state.adopted_count
-    state.adopted_count = max(held - 1, 0)
+    state.adopted_count = max(held - edition.places_taken(len(case.countries)), 0)
     return held
 
 
@@ -203,7 +204,7 @@ def suspend(user: User, case: Case, reason: str | None) -> Case:
     """中断: no task of the case can be claimed or completed and none of its timers fires until it resumes."""
     require_may("suspend", user, case)
     lock_for_write()
-    row = _lock_case(case)
+    row = lock_case(case)
     if case.status == CaseStatus.SUSPENDED.value:
         raise Conflict(_("この案件は既に中断中です（%(date)sから）。", date=_since(case)))
     _require_unfinished(case)
@@ -215,7 +216,7 @@ def resume(user: User, case: Case, reason: str | None) -> Case:
     """再開: the open tasks' due dates and the instance's pending timers move later by the time it was suspended."""
     require_may("resume", user, case)
     lock_for_write()
-    row = _lock_case(case)
+    row = lock_case(case)
     if case.status != CaseStatus.SUSPENDED.value:
         raise Conflict(_("この案件は中断中ではありません。"))
     if case.suspended_with_edition:
@@ -340,7 +341,7 @@ def suspend_edition(user: User, code: str, reason: str | None) -> EditionChange:
         )
     )
     for case in cases:
-        _suspend(user, case, _lock_case(case), text, with_edition=True)
+        _suspend(user, case, lock_case(case), text, with_edition=True)
     record(user, None, "edition_suspended", detail=f"{code}：{text}", after={"cases": [c.number for c in cases]})
     return EditionChange(edition, cases)
 
@@ -367,6 +368,6 @@ def resume_edition(user: User, code: str, reason: str | None) -> EditionChange:
         )
     )
     for case in cases:
-        _resume(user, case, _lock_case(case), text)
+        _resume(user, case, lock_case(case), text)
     record(user, None, "edition_resumed", detail=f"{code}：{text}", after={"cases": [c.number for c in cases]})
     return EditionChange(edition, cases)

@@ -13,12 +13,23 @@ from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.datastructures import MultiDict
 
 from forms import TaskContext, TaskForm, build_form
-from workflows.editions import get_edition
+from workflows.editions import Edition, get_edition
 from workflows.engine import ProcessRuntimeError, TaskNotReady
 
 from ..diagram_messages import describe_runtime_error
 from ..extensions import db, lock_for_write
-from ..models import Attachment, Case, CaseStatus, HumanTask, ProcessInstance, Role, TaskStatus, User, utcnow
+from ..models import (
+    Attachment,
+    AuditEvent,
+    Case,
+    CaseStatus,
+    HumanTask,
+    ProcessInstance,
+    Role,
+    TaskStatus,
+    User,
+    utcnow,
+)
 from ..permissions import acts_on_behalf, can_act_on_task, can_reassign, can_view_case
 from .attachments import store_upload
 from .audit import record
@@ -26,7 +37,7 @@ from .cases import application_answers, edition_state
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .hours import account_context
 from .lifecycle import ended_message, require_not_suspended
-from .notifications import dispatch
+from .notifications import dispatch, email_company
 from .process import restore, save_instance
 from .publicity import save_case_study
 from .service_period import require_service_dates
@@ -289,11 +300,32 @@ def _take_adoption_place(user: User, case: Case, data: dict[str, Any]) -> None:
         raise Conflict(
             _("申込順に採否を決定します。先に受領した案件 %(number)s の採否を決定してください。", number=earlier)
         )
-    state.adopted_count += 1
+    state.adopted_count += edition.places_taken(len(case.countries))
     case.adopted_at = utcnow()
+    if edition.plan_reached(state.adopted_count):
+        _tell_cases_in_screening(edition, case)
+
+
+def _tell_cases_in_screening(edition: Edition, adopted: Case) -> None:
+    """「予定採択件数に達した時点でお申し込みを締め切ります」: the adoption that reaches the plan closes intake
+    (intake_closed_reason), and every case of the edition still in screening is told once that its decision may
+    now be a refusal (a later adoption beyond the plan tells nobody again: they were told)."""
+    waiting = db.session.scalars(
+        select(Case).where(
+            Case.edition == edition.code,
+            Case.id != adopted.id,
+            Case.status.in_((CaseStatus.ACTIVE.value, CaseStatus.SUSPENDED.value)),
+            Case.adopted_at.is_(None),
+            ~Case.id.in_(select(AuditEvent.case_id).where(AuditEvent.action == PLAN_REACHED_TOLD)),
+        )
+    )
+    for case in waiting:
+        email_company(case, "plan_reached_notice")
+        record(None, case, PLAN_REACHED_TOLD, after={"planned": edition.planned_adoptions})
 
 
 SET_ASIDE_REASON_MAX = 500
+PLAN_REACHED_TOLD = "plan_reached_told"
 
 
 def set_aside_in_order(user: User, case: Case, reason: str) -> Case:

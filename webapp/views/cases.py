@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import case as sql_case
@@ -16,18 +17,27 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from forms.choices import localized
+from forms.staff import OriginalApplicationForm
 from workflows.editions import get_edition, load_editions
 
 from ..converters import parse_id
 from ..extensions import db
-from ..idempotency import form_key
+from ..idempotency import digest, form_key
 from ..labels import CLOSED_REASON_LABELS, reason_text
 from ..models import Attachment, Case, Company, HumanTask, OutboxEmail, ProcessInstance, TaskStatus, User
+from ..operations import decisions as decision_ops
 from ..operations import lifecycle as lifecycle_ops
+from ..operations import original as original_ops
 from ..operations.attachments import served_type
 from ..operations.errors import Conflict, Invalid
 from ..operations.process import STAGE_ORDER, restore
-from ..permissions import can_log_hours, can_open_case_pages, visible_cases_clause, visible_tasks_clause
+from ..permissions import (
+    can_log_hours,
+    can_open_case_pages,
+    can_record_original,
+    visible_cases_clause,
+    visible_tasks_clause,
+)
 from ..queries import case_history, find_case, visible_hours
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -46,6 +56,9 @@ ACTION_LABELS = {
     "eligibility_assessed": _l("申請要件の審査結果（推奨）を記録"),
     "adopted_beyond_plan": _l("予定採択件数を超えて採択"),
     "order_set_aside": _l("リーダーが申込順から外した"),
+    "original_recorded": _l("申請書原本の発送・受領を記録"),
+    "decision_reopened": _l("リーダーが採否の決定をやり直した"),
+    "plan_reached_told": _l("予定採択件数に達したことを企業に連絡"),
     "case_withdrawn": _l("案件を辞退"),
     "case_suspended": _l("案件を中断"),
     "case_resumed": _l("案件を再開"),
@@ -80,6 +93,7 @@ EMAIL_TEMPLATE_LABELS = {
     "rejection_notice": _l("審査結果のお知らせ"),
     "forms_reminder": _l("様式1・様式2のご提出のお願い"),
     "withdrawal_confirmation": _l("辞退のご連絡の受付"),
+    "plan_reached_notice": _l("予定採択件数に達したお知らせ"),
     "cancellation_notice": _l("支援中止のお知らせ"),
 }
 
@@ -245,12 +259,49 @@ def change(case_id: int, action: str):  # type: ignore[no-untyped-def]
     return redirect(url_for(".show", case_id=case.id))
 
 
+@bp.post("/<int:case_id>/reopen-decision")
+def reopen_decision(case_id: int):  # type: ignore[no-untyped-def]
+    """A lead takes back the adoption decision from the case page; the decision task opens again."""
+    case = find_case(current_user, str(case_id))
+    decision_ops.require_may_reopen(current_user)
+    try:
+        decision_ops.reopen_decision(current_user, case, request.form.get("reason", ""))
+    except (Invalid, Conflict) as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _case_page(case, status=exc.status)
+    flash(_("採否の決定をやり直せるようにしました。採否の決定タスクが受付箱に戻りました。"), "success")
+    return redirect(url_for(".show", case_id=case.id))
+
+
+@bp.post("/<int:case_id>/original")
+def record_original(case_id: int):  # type: ignore[no-untyped-def]
+    """FY2021: the posted original's dispatch and receipt, from the case page."""
+    case = find_case(current_user, str(case_id))
+    original_ops.require_may_record_original(current_user, case)
+    form = OriginalApplicationForm(formdata=request.form)
+    try:
+        if not form.validate():
+            raise Invalid(_("入力内容を確認してください。"), {k: [str(e) for e in v] for k, v in form.errors.items()})
+        original_ops.record_original(current_user, case, form.sent_on.data, form.received_on.data)
+    except (Invalid, Conflict) as exc:
+        db.session.rollback()
+        flash(" ".join([exc.message, *[m for ms in exc.errors.values() for m in ms]]), "error")
+        return _case_page(case, status=exc.status)
+    flash(_("申請書原本の発送・受領を記録しました。"), "success")
+    return redirect(url_for(".show", case_id=case.id))
+
+
 def _case_page(case: Case, *, status: int = 200, action: str | None = None) -> Any:
     edition = get_edition(case.edition)
     page = render_template(
         "cases/show.html",
         case=case,
         lifecycle=_lifecycle_forms(case),
+        may_reopen=decision_ops.may_reopen(current_user, case),
+        # what the page showed: a second reopening after a new decision is a new request
+        reopen_key=form_key("case", case.id, "reopen", case.status, case.stage, digest(str(case.adopted_at))),
+        may_record_original=bool(edition and edition.original_by_post and can_record_original(current_user)),
         lifecycle_open=action,
         suspended_since=lifecycle_ops.local_date(case.suspended_at, edition),
         edition=edition,

@@ -23,7 +23,7 @@ from workflows.engine import TaskNotReady
 
 from ..extensions import db, reads_first
 from ..idempotency import digest, form_key
-from ..labels import reason_text
+from ..labels import ADOPTION_COUNT_LABELS, reason_text
 from ..models import Attachment, CaseStatus, HumanTask, ProcessInstance, TaskStatus, User
 from ..operations import tasks as task_ops
 from ..operations.cases import adopted_count
@@ -101,6 +101,8 @@ class DecisionFacts:
     reasons: list[str]
     planned: int
     adopted: int
+    counting: str  # how a case counts toward the plan (the edition's adoption_counts)
+    places: int  # the places adopting this case takes
 
 
 def decision_facts(task: HumanTask, details: StepDetails) -> DecisionFacts | None:
@@ -108,7 +110,9 @@ def decision_facts(task: HumanTask, details: StepDetails) -> DecisionFacts | Non
     if details.decides != "adoption" or edition is None:
         return None
     reasons = [reason_text(code, edition) for code in details.data.get("ineligible_reasons") or []]
-    return DecisionFacts(reasons, edition.planned_adoptions, adopted_count(edition.code))
+    counting = str(ADOPTION_COUNT_LABELS[edition.adoption_counts])
+    places = edition.places_taken(len(task.case.countries))
+    return DecisionFacts(reasons, edition.planned_adoptions, adopted_count(edition.code), counting, places)
 
 
 def case_summary(task: HumanTask) -> dict[str, Any]:
