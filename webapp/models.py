@@ -333,6 +333,7 @@ class HumanTask(Model):
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     draft_json: Mapped[str | None] = mapped_column(Text)
+    submitted_json: Mapped[str | None] = mapped_column(Text)  # the answers it was completed with (case record)
 
     case: Mapped[Case] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])

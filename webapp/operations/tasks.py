@@ -236,7 +236,7 @@ def complete(user: User, task_id: int, formdata: MultiDict, *, csrf: bool = True
     _require_holder(user, task)
     _before_complete(user, task, step.decides, data, form.uploads())
     on_behalf = acts_on_behalf(user, task)
-    _mark_completed(task, user)
+    _mark_completed(task, user, data)
     save_instance(row, instance)
     for field, upload in form.uploads().items():
         store_upload(task.case, field, upload, user)
@@ -249,12 +249,13 @@ def complete(user: User, task_id: int, formdata: MultiDict, *, csrf: bool = True
     return task
 
 
-def _mark_completed(task: HumanTask, user: User) -> None:
+def _mark_completed(task: HumanTask, user: User, data: dict[str, Any]) -> None:
     values = {
         "status": TaskStatus.COMPLETED.value,
         "completed_at": utcnow(),
         "completed_by_id": user.id,
         "draft_json": None,
+        "submitted_json": json.dumps(data, ensure_ascii=False, default=str),
     }
     result = db.session.execute(
         update(HumanTask)

@@ -23,8 +23,8 @@ from workflows.editions import get_edition, load_editions
 from ..converters import parse_id
 from ..extensions import db
 from ..idempotency import digest, form_key
-from ..labels import CLOSED_REASON_LABELS, reason_text
-from ..models import Attachment, Case, Company, HumanTask, OutboxEmail, ProcessInstance, TaskStatus, User
+from ..labels import CLOSED_REASON_LABELS, STAGE_LABELS, reason_text
+from ..models import Attachment, Case, Company, HumanTask, OutboxEmail, ProcessInstance, Role, TaskStatus, User
 from ..operations import decisions as decision_ops
 from ..operations import lifecycle as lifecycle_ops
 from ..operations import original as original_ops
@@ -39,6 +39,7 @@ from ..permissions import (
     visible_tasks_clause,
 )
 from ..queries import case_history, find_case, visible_hours
+from . import case_record
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -316,12 +317,28 @@ def _case_page(case: Case, *, status: int = 200, action: str | None = None) -> A
         attachments=_attachments(case),
         emails=_emails(case),
         history=case_history(current_user, case),
+        application=case_record.application_record(case) if _sees_application(case) else None,
+        steps=_by_stage(case_record.step_records(current_user, case)),
+        stage_labels=STAGE_LABELS,
         action_labels=ACTION_LABELS,
         template_labels=EMAIL_TEMPLATE_LABELS,
         attachment_kinds=ATTACHMENT_KINDS,
         country_label=country_label,
     )
     return page, status
+
+
+def _by_stage(steps: list[case_record.StepRecord]) -> list[case_record.StepRecord]:
+    """The program's stage order, then the order of completion within a stage (countries side by side)."""
+    order = {stage: index for index, stage in enumerate(STAGE_ORDER)}
+    return sorted(steps, key=lambda s: (order.get(s.stage, len(order)), s.at or datetime.min))
+
+
+def _sees_application(case: Case) -> bool:
+    """The application's answers (the company's contact details among them): JETRO and the company itself."""
+    return current_user.role in (Role.STAFF, Role.ADMIN) or (
+        current_user.role == Role.APPLICANT and current_user.company_id == case.company_id
+    )
 
 
 def _lifecycle_forms(case: Case) -> list[str]:
