@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -113,6 +114,10 @@ class User(UserMixin, Model):
     # Part of the id kept in the session cookie; a new value ends every session (sign-out, password change).
     # Rows created before this column have "" until then.
     session_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16), server_default="")
+    # Task emails the user may turn off on the settings page: a task entering their queue or assigned to them,
+    # and the daily digest of their due and overdue tasks.
+    notify_tasks: Mapped[bool] = mapped_column(default=True, server_default=true())
+    notify_digest: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     company: Mapped[Company | None] = relationship()
 
@@ -159,6 +164,40 @@ class User(UserMixin, Model):
 @functools.cache
 def _dummy_hash() -> str:
     return _hasher.hash(secrets.token_urlsafe(16))
+
+
+class LinkPurpose(enum.StrEnum):
+    INVITATION = "invitation"  # an applicant's contact invited from the case: the first password
+    PASSWORD_RESET = "password_reset"  # an account created or reset by an admin: a new password
+
+
+class AccountLink(Model):
+    """A one-time link to set a password (an emailed invitation or reset): only a hash of its token is kept;
+    used once (used_at), valid until expires_at."""
+
+    __tablename__ = "account_link"
+    __table_args__ = (_enum_check("purpose", LinkPurpose), Index("ix_account_link_user", "user_id", "used_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("support_case.id"))  # the case invited from
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class TaskDigest(Model):
+    """One row per user and (Japan) day whose digest of due tasks was queued: ticks claim the row before
+    writing the email, so repeated or concurrent ticks send it once."""
+
+    __tablename__ = "task_digest"
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class LoginFailure(Model):
