@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
+from types import SimpleNamespace
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Row, Table, exists, or_, select
+from sqlalchemy import Table, exists, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from workflows.editions import get_edition
@@ -44,7 +45,7 @@ def in_queue_of(user: Any, role: str, country: str | None, company_id: int | Non
     return role == Role.STAFF
 
 
-def _recipients(flag: Any, roles: Iterable[str], company_id: int | None = None, *more: Any) -> Sequence[Row[Any]]:
+def _recipients(flag: Any, roles: Iterable[str], company_id: int | None = None, *more: Any) -> Sequence[Any]:
     query = select(*_RECIPIENT).where(
         User.active.is_(True), flag.is_(True), User.email.is_not(None), User.email != "", User.role.in_(list(roles))
     )
@@ -76,13 +77,6 @@ def _task_lines(tasks: Iterable[Any]) -> list[dict[str, Any]]:
     ]
 
 
-class _Values:
-    """Attribute access to an inserted task's values (the same shape as a HumanTask row)."""
-
-    def __init__(self, values: dict[str, Any]):
-        self.__dict__.update(values)
-
-
 # ---------------------------------------------------------------- a new task set (from sync_human_tasks)
 
 
@@ -91,7 +85,7 @@ def notify_new_tasks(case: Case, inserted: list[dict[str, Any]]) -> None:
     roles = {values["role"] for values in inserted} & set(QUEUE_ROLES)
     if not roles:
         return
-    tasks = [_Values(values) for values in inserted]
+    tasks = [SimpleNamespace(**values) for values in inserted]  # the shape of a HumanTask row
     rows = []
     for user in _recipients(User.notify_tasks, roles, case.company_id):
         mine = [t for t in tasks if in_queue_of(user, t.role, t.country, case.company_id)]

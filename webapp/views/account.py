@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_limiter import RequestLimit
 from flask_login import current_user, login_required, login_user, logout_user
@@ -57,7 +57,9 @@ def set_password(token: str):  # type: ignore[no-untyped-def]
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
 def settings():  # type: ignore[no-untyped-def]
-    form = NoticeSettingsForm(obj=current_user)
+    # The posted form even when empty (both boxes unchecked and no CSRF field, as in tests): Flask-WTF would
+    # otherwise fall back to the saved values.
+    form = NoticeSettingsForm(formdata=request.form if request.method == "POST" else None, obj=current_user)
     if form.validate_on_submit():
         account_ops.update_notice_settings(
             current_user, tasks=bool(form.notify_tasks.data), digest=bool(form.notify_digest.data)

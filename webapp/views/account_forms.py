@@ -79,13 +79,14 @@ class AccountForm(FlaskForm):
         if current_role and current_role not in roles:
             roles.append(current_role)  # an applicant's account keeps its role
         self.role.choices = [(r, ROLE_LABELS[r]) for r in roles]
-        self.countries.choices = country_choices()
+        countries = country_choices()
+        self.countries.choices = countries
+        self._roles, self._countries = set(roles), {code for code, _name in countries}
 
     def validate_role(self, field: Any) -> None:
-        if field.data not in {value for value, _label in self.role.choices}:
+        if field.data not in self._roles:
             raise ValidationError(_l("役割を選択してください。"))
 
     def validate_countries(self, field: Any) -> None:
-        known = {value for value, _label in self.countries.choices}
-        if set(field.data or ()) - known:
+        if set(field.data or ()) - self._countries:
             raise ValidationError(_l("担当国を選択し直してください。"))
