@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Role, User
@@ -44,7 +45,12 @@ def index():  # type: ignore[no-untyped-def]
     total = db.session.scalar(select(func.count(User.id)).where(*clauses)) or 0
     page = page_number()
     users = db.session.scalars(
-        select(User).where(*clauses).order_by(User.role, User.username).offset((page - 1) * PER_PAGE).limit(PER_PAGE)
+        select(User)
+        .options(selectinload(User.company))
+        .where(*clauses)
+        .order_by(User.role, User.username)
+        .offset((page - 1) * PER_PAGE)
+        .limit(PER_PAGE)
     ).all()
     return render_template(
         "admin/users.html",
