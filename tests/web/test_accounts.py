@@ -264,3 +264,31 @@ def test_an_admin_cannot_lock_themselves_out(app, users):
     )
     assert demoted.status_code == 409
     assert admin.get("/admin/users/999999").status_code == 404
+
+
+def test_the_settings_page_in_english_and_oversized_or_unstorable_input_refused_in_japanese(app, adopted):
+    client = login(app, "expert_cn")
+    english = client.get("/account/settings?lang=en").get_data(as_text=True)
+    assert "Notification settings" in english and "Email me when a task enters my inbox" in english
+    client.get("/account/settings?lang=ja")
+
+    invite(app, adopted["id"])
+    path = last_link(app, CONTACT)
+    long = app.test_client().post(path, data={"password": "x" * 129, "confirm": "x" * 129})
+    assert long.status_code == 422 and "パスワードは128文字以内にしてください。" in long.get_data(as_text=True)
+    nul = app.test_client().post(path, data={"password": "abc\x00defghijk", "confirm": "abc\x00defghijk"})
+    assert nul.status_code == 422
+
+    admin = login(app, "admin")
+    too_long = admin.post(
+        "/admin/users/new",
+        data={"username": "u" * 81, "display_name": "x", "email": "u@example.jp", "role": "staff"},
+    )
+    assert too_long.status_code == 422 and "ユーザー名は80文字以内で入力してください。" in too_long.get_data(
+        as_text=True
+    )
+    kanji = admin.post(
+        "/admin/users/new", data={"username": "山田", "display_name": "x", "email": "u@example.jp", "role": "staff"}
+    )
+    assert kanji.status_code == 422 and "半角英数字" in kanji.get_data(as_text=True)
+    assert admin.get("/admin/users?q=" + "%25" * 200 + "&page=abc").status_code == 200

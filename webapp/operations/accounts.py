@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from forms.choices import localized
 from workflows.editions import load_editions
@@ -81,6 +82,17 @@ def _check(data: AccountData, user: User | None) -> None:
         raise Conflict(message, {"username": [message]})
 
 
+def flush_unique(username: str) -> None:
+    """Writes the account in a savepoint: a name taken by a concurrent request (PostgreSQL; SQLite's write lock
+    serialises them) is a clear refusal, not an error at commit."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as exc:
+        message = _("ユーザー名「%(name)s」は既に使われています。", name=username)
+        raise Conflict(message, {"username": [message]}) from exc
+
+
 def _apply(user: User, data: AccountData) -> None:
     user.username, user.display_name, user.email, user.role = (
         data.username,
@@ -99,7 +111,7 @@ def create_account(actor: User, data: AccountData) -> User:
     user = User(password_hash=UNUSABLE_PASSWORD, active=True)
     _apply(user, data)
     db.session.add(user)
-    db.session.flush()
+    flush_unique(data.username)
     record(actor, None, "user_created", detail=user.username, after=_snapshot(user))
     _send_link(actor, user, LinkPurpose.PASSWORD_RESET, "account_welcome")
     return user
@@ -112,6 +124,7 @@ def update_account(actor: User, user: User, data: AccountData) -> User:
         raise Conflict(_("自分自身の管理者の役割は外せません（ほかの管理者に依頼してください）。"))
     before = _snapshot(user)
     _apply(user, data)
+    flush_unique(data.username)
     after = _snapshot(user)
     if after != before:
         if before["role"] != after["role"] or before["countries"] != after["countries"]:

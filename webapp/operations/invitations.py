@@ -12,7 +12,7 @@ from ..mail import public_url, queue_email
 from ..models import Case, LinkPurpose, Role, User
 from ..permissions import can_invite_applicant
 from .account_links import issue_link
-from .accounts import UNUSABLE_PASSWORD
+from .accounts import UNUSABLE_PASSWORD, flush_unique
 from .audit import record
 from .errors import Conflict, Forbidden
 
@@ -37,7 +37,7 @@ def invite_contact(actor: User, case: Case, email: str, display_name: str) -> Us
             _("このメールアドレスのアカウントは既にパスワードが設定されています。本人にサインインを案内してください。")
         )
     user.display_name, user.email = display_name.strip(), email
-    db.session.flush()
+    flush_unique(email)
     token = issue_link(user, LinkPurpose.INVITATION, actor, case)
     queue_email(
         "applicant_invitation",

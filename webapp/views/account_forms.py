@@ -13,14 +13,20 @@ from wtforms.validators import DataRequired, Email, Length, Regexp, ValidationEr
 from ..labels import ROLE_LABELS
 from ..operations.accounts import MANAGED_ROLES, country_choices
 
+_PASSWORD_MAX = _l("パスワードは128文字以内にしてください。")
+
 
 class SetPasswordForm(FlaskForm):
     password = PasswordField(
-        _l("新しいパスワード"), validators=[DataRequired(_l("パスワードを入力してください。")), Length(max=128)]
+        _l("新しいパスワード"),
+        validators=[DataRequired(_l("パスワードを入力してください。")), Length(max=128, message=_PASSWORD_MAX)],
     )
     confirm = PasswordField(
         _l("新しいパスワード（確認）"),
-        validators=[DataRequired(_l("確認のため、同じパスワードをもう一度入力してください。")), Length(max=128)],
+        validators=[
+            DataRequired(_l("確認のため、同じパスワードをもう一度入力してください。")),
+            Length(max=128, message=_PASSWORD_MAX),
+        ],
     )
 
 
