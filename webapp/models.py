@@ -40,6 +40,8 @@ else:
     Model = db.Model
 
 _hasher = PasswordHasher()
+# Not an argon2 hash, so check_password is False: an account whose person has not yet set a password from a link.
+UNUSABLE_PASSWORD = "!"
 
 
 def utcnow() -> datetime:
@@ -128,6 +130,10 @@ class User(UserMixin, Model):
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher.hash(password)
         self.end_sessions()  # whoever knew the old password must not stay signed in
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash != UNUSABLE_PASSWORD
 
     def check_password(self, password: str) -> bool:
         try:

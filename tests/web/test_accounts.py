@@ -78,6 +78,8 @@ def test_an_invited_contact_sets_a_password_and_submits_forms_1_and_2_themselves
         account = db.session.get_one(User, link.user_id)
         assert (account.role, account.company.name) == ("applicant", COMPANY)
     assert events(app, "applicant_invited")[0].case_id == adopted["id"]
+    staff_page = login(app, "staff").get(f"/cases/{adopted['id']}").get_data(as_text=True)
+    assert f"鈴木 三郎（{CONTACT}）・招待中（パスワード未設定）" in staff_page
 
     client = app.test_client()
     form = client.get(path)
@@ -109,6 +111,8 @@ def test_an_invited_contact_sets_a_password_and_submits_forms_1_and_2_themselves
         completed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "task_completed")).all()
         assert not completed[-1].on_behalf  # the company itself, not staff on its behalf
 
+    staff_page = login(app, "staff").get(f"/cases/{adopted['id']}").get_data(as_text=True)
+    assert f"鈴木 三郎（{CONTACT}）・利用中" in staff_page
     # a fresh sign-in works with the password set from the link
     assert login(app, CONTACT, NEW_PASSWORD).get("/inbox/").status_code == 200
 

@@ -16,7 +16,7 @@ from workflows.editions import load_editions
 
 from ..extensions import db
 from ..mail import public_url, queue_email
-from ..models import AccountLink, LinkPurpose, Role, User
+from ..models import UNUSABLE_PASSWORD, AccountLink, LinkPurpose, Role, User
 from ..permissions import can_manage_accounts
 from .account_links import issue_link, use_link, void_links
 from .audit import record
@@ -24,7 +24,6 @@ from .errors import Conflict, Forbidden, Invalid
 
 # The roles an admin creates here; applicants' contacts are invited from their case (invitations.py).
 MANAGED_ROLES = (Role.STAFF, Role.EXPERT, Role.DESIGNER, Role.ADMIN)
-UNUSABLE_PASSWORD = "!"  # not an argon2 hash: check_password is False until a password is set from a link
 
 
 @dataclass

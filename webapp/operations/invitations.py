@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..mail import public_url, queue_email
-from ..models import Case, LinkPurpose, Role, User
+from ..models import UNUSABLE_PASSWORD, Case, LinkPurpose, Role, User
 from ..permissions import can_invite_applicant
 from .account_links import issue_link
-from .accounts import UNUSABLE_PASSWORD, flush_unique
+from .accounts import flush_unique
 from .audit import record
 from .errors import Conflict, Forbidden
 
@@ -32,7 +32,7 @@ def invite_contact(actor: User, case: Case, email: str, display_name: str) -> Us
         raise Conflict(_("このメールアドレスは別の会社または別の役割のアカウントで使われています。"))
     elif not user.active:
         raise Conflict(_("このメールアドレスのアカウントは利用停止中です。管理者に利用の再開を依頼してください。"))
-    elif user.password_hash != UNUSABLE_PASSWORD:
+    elif user.has_password:
         raise Conflict(
             _("このメールアドレスのアカウントは既にパスワードが設定されています。本人にサインインを案内してください。")
         )
