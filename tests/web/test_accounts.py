@@ -51,6 +51,10 @@ def events(app, action: str) -> list[AuditEvent]:
 
 @pytest.fixture
 def adopted(app, api_as, users):  # type: ignore[no-untyped-def]
+    return make_adopted(api_as)
+
+
+def make_adopted(api_as):  # type: ignore[no-untyped-def]
     staff = api_as("staff")
     case = register(staff, "FY2025", ["CN"], "2025-07-01", company_name=COMPANY)
     adopt(staff, case["id"])

@@ -131,6 +131,11 @@ def test_a_new_task_set_writes_its_notices_in_one_insert(app, api_as, users):
 
 @pytest.fixture
 def two_country_case(app, api_as, users):  # type: ignore[no-untyped-def]
+    return make_two_country_case(app, api_as)
+
+
+def make_two_country_case(app, api_as):  # type: ignore[no-untyped-def]
+    """A case in CN and VN at the briefings, the two experts and staff2 taking the digest."""
     case = register(api_as("staff"), "FY2025", ["CN", "VN"], "2025-07-01", company_name="期限精機株式会社")
     to_briefings(api_as, case["id"])
     for username in ("expert_cn", "expert_vn", "staff2"):
