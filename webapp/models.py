@@ -502,13 +502,15 @@ class AuditEvent(Model):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("support_case.id"), index=True)
+    # The account an account change is about (created, edited, deactivated, invited, its password set)
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     action: Mapped[str] = mapped_column(String(50))
     detail: Mapped[str | None] = mapped_column(Text)
     before_json: Mapped[str | None] = mapped_column(Text)
     after_json: Mapped[str | None] = mapped_column(Text)
     on_behalf: Mapped[bool] = mapped_column(default=False)
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 
 
 class OutboxEmail(Model):

@@ -258,6 +258,12 @@ def test_an_admin_creates_an_expert_who_sets_a_password_then_edits_resets_and_de
     assert admin.post(f"/admin/users/{user_id}/reactivate").status_code == 302
     assert len(events(app, "user_reactivated")) == 1
     assert login(app, "expert_id", "next-pass-2026").get("/inbox/").status_code == 200
+    history = admin.get(f"/admin/users/{user_id}").get_data(as_text=True)
+    history = history[history.index('id="account-history"') :]
+    for said in ("アカウントの作成", "アカウントの変更", "パスワード再設定のリンクを送付", "本人がパスワードを設定",
+                 "利用停止", "利用を再開"):  # fmt: skip
+        assert said in history, said
+    assert history.count("管理 花子") == 5 and history.count("Jakarta IP") == 2  # the admin, and the expert
 
 
 def test_an_admin_cannot_lock_themselves_out(app, users):

@@ -10,13 +10,14 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from forms.choices import localized
 from workflows.editions import load_editions
 
 from ..extensions import db
 from ..mail import public_url, queue_email
-from ..models import UNUSABLE_PASSWORD, AccountLink, LinkPurpose, Role, User
+from ..models import UNUSABLE_PASSWORD, AccountLink, AuditEvent, LinkPurpose, Role, User
 from ..permissions import can_manage_accounts
 from .account_links import issue_link, use_link, void_links
 from .audit import record
@@ -111,7 +112,7 @@ def create_account(actor: User, data: AccountData) -> User:
     _apply(user, data)
     db.session.add(user)
     flush_unique(data.username)
-    record(actor, None, "user_created", detail=user.username, after=_snapshot(user))
+    record(actor, None, "user_created", detail=user.username, after=_snapshot(user), subject=user)
     _send_link(actor, user, LinkPurpose.PASSWORD_RESET, "account_welcome")
     return user
 
@@ -128,7 +129,7 @@ def update_account(actor: User, user: User, data: AccountData) -> User:
     if after != before:
         if before["role"] != after["role"] or before["countries"] != after["countries"]:
             user.end_sessions()  # what the user may see changed: pages open in old sessions must not stay
-        record(actor, None, "user_updated", detail=user.username, before=before, after=after)
+        record(actor, None, "user_updated", detail=user.username, before=before, after=after, subject=user)
     return user
 
 
@@ -143,7 +144,7 @@ def set_active(actor: User, user: User, active: bool) -> User:
     if not active:
         user.end_sessions()
         void_links(user)
-    record(actor, None, "user_reactivated" if active else "user_deactivated", detail=user.username)
+    record(actor, None, "user_reactivated" if active else "user_deactivated", detail=user.username, subject=user)
     return user
 
 
@@ -155,8 +156,14 @@ def reset_password(actor: User, user: User) -> User:
     user.password_hash = UNUSABLE_PASSWORD
     user.end_sessions()
     _send_link(actor, user, LinkPurpose.PASSWORD_RESET, "password_reset")
-    record(actor, None, "password_reset_sent", detail=user.username)
+    record(actor, None, "password_reset_sent", detail=user.username, subject=user)
     return user
+
+
+def account_history(user: User, limit: int = 100) -> list[AuditEvent]:
+    """The account's changes, newest first (for its admin page)."""
+    query = select(AuditEvent).where(AuditEvent.subject_id == user.id).order_by(AuditEvent.id.desc()).limit(limit)
+    return list(db.session.scalars(query.options(selectinload(AuditEvent.actor))))
 
 
 def _send_link(actor: User, user: User, purpose: LinkPurpose, template: str) -> None:
@@ -187,7 +194,7 @@ def set_password_from_link(link: AccountLink, password: str, confirm: str) -> Us
     check_password_rules(user, password, confirm)
     use_link(link)
     user.set_password(password)
-    record(user, None, "password_set", detail=f"{user.username} ({link.purpose})")
+    record(user, None, "password_set", detail=f"{user.username} ({link.purpose})", subject=user)
     return user
 
 
@@ -196,5 +203,5 @@ def update_notice_settings(user: User, *, tasks: bool, digest: bool) -> User:
     user.notify_tasks, user.notify_digest = tasks, digest
     after = {"notify_tasks": tasks, "notify_digest": digest}
     if after != before:
-        record(user, None, "notice_settings_changed", detail=user.username, before=before, after=after)
+        record(user, None, "notice_settings_changed", detail=user.username, before=before, after=after, subject=user)
     return user

@@ -47,7 +47,6 @@ def invite_contact(actor: User, case: Case, email: str, display_name: str) -> Us
         link=public_url("account.set_password", token=token),
         hours=current_app.config["ACCOUNT_LINK_HOURS"],
     )
-    record(
-        actor, case, "applicant_invited", detail=email, after={"username": user.username, "company": case.company.name}
-    )
+    after = {"username": user.username, "company": case.company.name}
+    record(actor, case, "applicant_invited", detail=email, after=after, subject=user)
     return user

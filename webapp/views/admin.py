@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
@@ -80,7 +81,7 @@ def _refused(form: AccountForm, exc: OperationError, user: User | None) -> Any:
         if name in form:
             form[name].errors = list(messages)
     flash(exc.message, "error")
-    return render_template("admin/user_form.html", form=form, user=user), exc.status
+    return _form_page(form, user, exc.status)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -93,8 +94,26 @@ def new():  # type: ignore[no-untyped-def]
             return _refused(form, exc, None)
         flash(_("アカウント「%(name)s」を作成し、パスワード設定のリンクを送りました。", name=user.username), "success")
         return redirect(url_for(".index"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("admin/user_form.html", form=form, user=None), status
+    return _form_page(form, None, 422 if form.is_submitted() else 200)
+
+
+# What the account's history calls each change.
+ACCOUNT_ACTIONS = {
+    "user_created": _l("アカウントの作成"),
+    "user_updated": _l("アカウントの変更"),
+    "user_deactivated": _l("利用停止"),
+    "user_reactivated": _l("利用を再開"),
+    "password_reset_sent": _l("パスワード再設定のリンクを送付"),
+    "password_set": _l("本人がパスワードを設定"),
+    "applicant_invited": _l("企業の担当者として招待"),
+    "notice_settings_changed": _l("本人が通知の設定を変更"),
+}
+
+
+def _form_page(form: AccountForm, user: User | None, status: int) -> Any:
+    history = account_ops.account_history(user) if user else []
+    page = render_template("admin/user_form.html", form=form, user=user, history=history, actions=ACCOUNT_ACTIONS)
+    return page, status
 
 
 def _user_or_404(user_id: int) -> User:
@@ -117,8 +136,7 @@ def edit(user_id: int):  # type: ignore[no-untyped-def]
             return _refused(form, exc, user)
         flash(_("アカウント「%(name)s」を更新しました。", name=user.username), "success")
         return redirect(url_for(".edit", user_id=user.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("admin/user_form.html", form=form, user=user), status
+    return _form_page(form, user, 422 if form.is_submitted() else 200)
 
 
 DONE = {

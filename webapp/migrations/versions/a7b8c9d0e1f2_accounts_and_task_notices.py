@@ -1,4 +1,5 @@
-"""accounts and task notices: one-time password links (invitations, resets), notice settings, daily digests
+"""accounts and task notices: one-time password links (invitations, resets), notice settings, daily digests,
+the account an audit event is about
 
 Revision ID: a7b8c9d0e1f2
 Revises: f6a7b8c9d0e1
@@ -23,6 +24,10 @@ def upgrade():
     with op.batch_alter_table("user_account") as batch:
         batch.add_column(sa.Column("notify_tasks", sa.Boolean(), server_default=sa.true(), nullable=False))
         batch.add_column(sa.Column("notify_digest", sa.Boolean(), server_default=sa.true(), nullable=False))
+    with op.batch_alter_table("audit_event") as batch:
+        batch.add_column(sa.Column("subject_id", sa.Integer(), nullable=True))
+        batch.create_index("ix_audit_event_subject_id", ["subject_id"])
+        batch.create_foreign_key("fk_audit_event_subject_id_user_account", "user_account", ["subject_id"], ["id"])
     op.create_table(
         "account_link",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -56,6 +61,10 @@ def downgrade():
     op.drop_table("task_digest")
     op.drop_index("ix_account_link_user", table_name="account_link")
     op.drop_table("account_link")
+    with op.batch_alter_table("audit_event") as batch:
+        batch.drop_constraint("fk_audit_event_subject_id_user_account", type_="foreignkey")
+        batch.drop_index("ix_audit_event_subject_id")
+        batch.drop_column("subject_id")
     with op.batch_alter_table("user_account") as batch:
         batch.drop_column("notify_digest")
         batch.drop_column("notify_tasks")
