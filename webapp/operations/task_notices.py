@@ -142,7 +142,6 @@ def send_digests() -> int:
     day = digest_day()
     if day is None:
         return 0
-    lock_for_write()  # SQLite: ticks on one database take turns; PostgreSQL: the claim's conflict decides
     done_today = exists().where(TaskDigest.user_id == User.id, TaskDigest.day == day)
     users = _recipients(User.notify_digest, QUEUE_ROLES, None, ~done_today)
     if not users:
@@ -171,7 +170,11 @@ def send_digests() -> int:
         .order_by(HumanTask.due_at, HumanTask.id)
     ).all()
     lists = {u.id: [t for t in tasks if _is_theirs(u, t)] for u in users}
-    claimed = _claim(day, [user_id for user_id, mine in lists.items() if mine])
+    wanted = [user_id for user_id, mine in lists.items() if mine]
+    if not wanted:
+        return 0  # most ticks of a day: read only, no write lock
+    lock_for_write()  # SQLite: ticks take turns from here; the claim skips rows another tick wrote meanwhile
+    claimed = _claim(day, wanted)
     start = datetime.combine(day, time(), _zone())
     rows = [
         outbox_row(
@@ -201,8 +204,6 @@ def _is_theirs(user: Any, task: Any) -> bool:
 
 
 def _claim(day: date, user_ids: list[int]) -> set[int]:
-    if not user_ids:
-        return set()
     table = cast(Table, TaskDigest.__table__)
     dialect_insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
     now = utcnow()

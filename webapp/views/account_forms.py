@@ -7,7 +7,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length, Regexp, ValidationError
 
 from ..labels import ROLE_LABELS
@@ -35,8 +35,8 @@ class NoticeSettingsForm(FlaskForm):
     notify_digest = BooleanField(_l("期限が今日までのタスクと期限を過ぎたタスクを毎朝メールでまとめて知らせる"))
 
 
-def _email_field(label: Any) -> StringField:
-    return StringField(
+def _email_field(label: Any) -> EmailField:
+    return EmailField(
         label,
         validators=[
             DataRequired(_l("メールアドレスを入力してください。")),
