@@ -41,6 +41,7 @@ from .notifications import dispatch, email_company
 from .process import restore, save_instance
 from .publicity import save_case_study
 from .service_period import require_service_dates
+from .task_notices import notify_assigned
 
 # What every task operation reads next (permissions, form context, inbox rows): loaded with the task, in one query.
 _TASK_WITH_CASE = (
@@ -186,6 +187,8 @@ def _set_assignee(
     after = assignee.username if assignee else None
     detail = f"{task.title}：{reason}" if reason else task.title
     record(actor, task.case, action, detail=detail, before=before, after=after)
+    if assignee is not None:
+        notify_assigned(actor, task, assignee)
 
 
 def save_draft(user: User, task_id: int, formdata: MultiDict) -> HumanTask:

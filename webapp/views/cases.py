@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -29,9 +29,11 @@ from ..operations import decisions as decision_ops
 from ..operations import lifecycle as lifecycle_ops
 from ..operations import original as original_ops
 from ..operations.attachments import served_type
-from ..operations.errors import Conflict, Invalid
+from ..operations.errors import Conflict, Invalid, OperationError
+from ..operations.invitations import invite_contact
 from ..operations.process import STAGE_ORDER, restore
 from ..permissions import (
+    can_invite_applicant,
     can_log_hours,
     can_open_case_pages,
     can_record_original,
@@ -40,6 +42,7 @@ from ..permissions import (
 )
 from ..queries import case_history, find_case, visible_hours
 from . import case_record
+from .account_forms import InviteForm
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -68,6 +71,7 @@ ACTION_LABELS = {
     "email_queued": _l("メールを送信"),
     "email_skipped": _l("メール送信を省略（宛先なし）"),
     "service_closed": _l("国別支援を終了"),
+    "applicant_invited": _l("企業の担当者を招待"),
     "message_unhandled": _l("未処理のメッセージ"),
 }
 
@@ -96,6 +100,7 @@ EMAIL_TEMPLATE_LABELS = {
     "withdrawal_confirmation": _l("辞退のご連絡の受付"),
     "plan_reached_notice": _l("予定採択件数に達したお知らせ"),
     "cancellation_notice": _l("支援中止のお知らせ"),
+    "applicant_invitation": _l("アカウントのご案内"),
 }
 
 # The case page's withdrawal, suspension and cancellation forms: what each is called and says once done.
@@ -293,7 +298,35 @@ def record_original(case_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for(".show", case_id=case.id))
 
 
-def _case_page(case: Case, *, status: int = 200, action: str | None = None) -> Any:
+@bp.post("/<int:case_id>/invite")
+def invite(case_id: int):  # type: ignore[no-untyped-def]
+    """Staff invite the company's contact: an account of this case's company, set up from an emailed link."""
+    case = find_case(current_user, str(case_id))
+    form = InviteForm()
+    if not form.validate():
+        flash(_("入力内容を確認してください。"), "error")
+        return _case_page(case, status=422, invite_form=form)
+    try:
+        user = invite_contact(current_user, case, form.email.data or "", form.display_name.data or "")
+    except OperationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _case_page(case, status=exc.status, invite_form=form)
+    flash(_("%(email)sに招待のメールを送ります（リンクは%(hours)d時間有効）。", email=user.email,
+            hours=current_app.config["ACCOUNT_LINK_HOURS"]), "success")  # fmt: skip
+    return redirect(url_for(".show", case_id=case.id))
+
+
+def _invite_form(case: Case) -> InviteForm | None:
+    if not can_invite_applicant(current_user):
+        return None
+    company = case.company
+    return InviteForm(formdata=None, email=company.contact_email or "", display_name=company.contact_name or "")
+
+
+def _case_page(
+    case: Case, *, status: int = 200, action: str | None = None, invite_form: InviteForm | None = None
+) -> Any:
     edition = get_edition(case.edition)
     page = render_template(
         "cases/show.html",
@@ -324,6 +357,8 @@ def _case_page(case: Case, *, status: int = 200, action: str | None = None) -> A
         template_labels=EMAIL_TEMPLATE_LABELS,
         attachment_kinds=ATTACHMENT_KINDS,
         country_label=country_label,
+        invite_form=invite_form or _invite_form(case),
+        company_accounts=_company_accounts(case),
     )
     return page, status
 
@@ -339,6 +374,14 @@ def _sees_application(case: Case) -> bool:
     return current_user.role in (Role.STAFF, Role.ADMIN) or (
         current_user.role == Role.APPLICANT and current_user.company_id == case.company_id
     )
+
+
+def _company_accounts(case: Case) -> list[User]:
+    """The company's applicant accounts (shown to staff next to the invitation)."""
+    if not can_invite_applicant(current_user):
+        return []
+    query = select(User).where(User.company_id == case.company_id, User.role == "applicant").order_by(User.id)
+    return list(db.session.scalars(query))
 
 
 def _lifecycle_forms(case: Case) -> list[str]:

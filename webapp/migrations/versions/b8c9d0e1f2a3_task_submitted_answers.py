@@ -1,7 +1,7 @@
 """what a completed task submitted (the case record)
 
 Revision ID: b8c9d0e1f2a3
-Revises: f6a7b8c9d0e1
+Revises: a7b8c9d0e1f2
 Create Date: 2026-12-01 16:00:00.000000
 
 """
@@ -14,7 +14,7 @@ import webapp.extensions  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = "b8c9d0e1f2a3"
-down_revision = "f6a7b8c9d0e1"
+down_revision = "a7b8c9d0e1f2"
 branch_labels = None
 depends_on = None
 
