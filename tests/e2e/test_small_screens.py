@@ -157,3 +157,19 @@ def test_form_1s_table_scrolls_inside_its_box_on_a_laptop(browser, live, world):
         page.wait_for_function("el => el.scrollLeft > 0", arg=box.element_handle())
     finally:
         context.close()
+
+
+def test_the_designers_pages_fit_a_phone_too(phone, live, world):
+    sign_in(phone, live, "designer")
+    phone.goto(live("/process/"))
+    phone.get_by_role("button", name="新しい下書きを作成").click()
+    phone.wait_for_load_state()
+    phone.wait_for_selector("#process-editor[data-ready=true]")
+    editor = phone.url
+    problems = check(phone, "designer editor")
+    for path in (f"{editor.rstrip('/')}/check", "/process/"):
+        response = phone.goto(path if path.startswith("http") else live(path))
+        assert response is not None and response.status == 200, path
+        problems += check(phone, f"designer {path}")
+    screenshot(phone, "phone-designer")
+    assert not problems, "\n".join(problems)
