@@ -173,3 +173,29 @@ def test_the_designers_pages_fit_a_phone_too(phone, live, world):
         problems += check(phone, f"designer {path}")
     screenshot(phone, "phone-designer")
     assert not problems, "\n".join(problems)
+
+
+def test_the_application_form_offers_only_the_chosen_editions_countries(browser, live, world):
+    """static/application-form.js: choosing an edition hides (and disables) the other editions' countries."""
+    context = browser.new_context(locale="ja-JP", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        sign_in(page, live, "staff")
+        page.goto(live("/applications/new"))
+        assert page.locator("input[name=countries][value=TH]").is_visible()
+        # as if a second edition with fewer countries were open: the script reads the mapping from the form
+        page.evaluate(
+            """() => { const form = document.querySelector('form[data-edition-countries]');
+            form.setAttribute('data-edition-countries', JSON.stringify({FY2025: ['CN', 'TH', 'VN', 'ID'], X: ['CN']}));
+            const select = form.querySelector('select[name=edition]');
+            select.add(new Option('X', 'X')); select.value = 'X';
+            select.dispatchEvent(new Event('change')); }"""
+        )
+        assert page.locator("input[name=countries][value=CN]").is_visible()
+        thailand = page.locator("input[name=countries][value=TH]")
+        assert not thailand.is_visible() and thailand.is_disabled()
+        assert not page.locator("#sites-TH-site_type").is_visible() and page.locator("#sites-CN-site_type").is_visible()
+        page.locator("select[name=edition]").select_option("FY2025")
+        assert thailand.is_visible() and thailand.is_enabled()
+    finally:
+        context.close()

@@ -5,7 +5,6 @@
   var form = document.querySelector("form[data-edition-countries]");
   var select = form && form.querySelector("select[name=edition]");
   if (!select) return;
-  var byEdition = JSON.parse(form.getAttribute("data-edition-countries") || "{}");
 
   function countryOf(input) {
     if (input.name === "countries") return input.value;
@@ -20,7 +19,7 @@
   }
 
   function apply() {
-    var allowed = byEdition[select.value];
+    var allowed = JSON.parse(form.getAttribute("data-edition-countries") || "{}")[select.value];
     form.querySelectorAll("input, select, textarea").forEach(function (input) {
       var country = countryOf(input);
       if (!country || !allowed) return;
