@@ -110,18 +110,19 @@ def check(page: Any, name: str) -> list[str]:
     return problems
 
 
-def test_every_page_fits_a_phone_and_has_no_serious_accessibility_violation(phone, live, world):
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_every_page_fits_a_phone_and_has_no_serious_accessibility_violation(phone, live, world, lang):
     problems: list[str] = []
     for role, paths in pages_by_role(world).items():
         phone.context.clear_cookies()
         if role:
             sign_in(phone, live, role)
         for path in paths:
-            response = phone.goto(live(path))
+            response = phone.goto(live(path + ("&" if "?" in path else "?") + f"lang={lang}"))
             assert response is not None and response.status == 200, (role, path, response and response.status)
             phone.wait_for_load_state()
-            problems += check(phone, f"{role or 'anonymous'} {path}")
-        screenshot(phone, f"phone-{role or 'anonymous'}")
+            problems += check(phone, f"{role or 'anonymous'} {path} ({lang})")
+        screenshot(phone, f"phone-{role or 'anonymous'}-{lang}")
     assert not problems, "\n".join(problems)
 
 
