@@ -44,7 +44,7 @@ run: export TSS_SECRET_KEY_FILE ?= secret_key
 run: export TSS_MAIL_THREAD ?= 1
 run: install
 	$(FLASK) db upgrade
-	$(FLASK) deploy
+	TSS_CLOCK_START=$(DEMO_CLOCK) $(FLASK) deploy  # one clock: the version's deploy date is on the demo's timeline
 	TSS_CLOCK_START=$(DEMO_CLOCK) $(FLASK) seed-demo --at $(DEMO_CLOCK)
 	@echo "Serving on http://$(HOST):$(PORT)/ (run 'TSS_CLOCK_START=... $(FLASK) tick' from cron to fire timers)"
 	TSS_CLOCK_START=$(DEMO_CLOCK) $(FLASK) run --host $(HOST) --port $(PORT)

@@ -26,6 +26,7 @@ from features.steps.notices import *  # noqa: F403
 from features.steps.period import *  # noqa: F403
 from features.steps.process import *  # noqa: F403
 from features.steps.publicity import *  # noqa: F403
+from features.steps.reports import *  # noqa: F403
 from features.steps.roles import *  # noqa: F403
 from features.steps.training import *  # noqa: F403
 from features.support import Mailbox, World, start_mailbox

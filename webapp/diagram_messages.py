@@ -66,6 +66,36 @@ def describe_runtime_error(exc: ProcessRuntimeError) -> str:
     )
 
 
+# SpiffWorkflow's own refusals while reading a diagram (English), by how they start: (prefix, words, takes the rest)
+_ENGINE_MESSAGES = (
+    ("No start event found", lambda rest: _("開始イベントがありません。プロセスに開始イベントを置いてください。")),
+    ("Duplicate process ID: ", lambda rest: _("プロセスID「%(what)s」が重複しています。", what=rest)),
+    ("A SubWorkflow Must contain an End event", lambda rest: _("サブプロセスに終了イベントを置いてください。")),
+    ("Unknown Time Specification", lambda rest: _("タイマーの時間指定を読み取れません（ISO 8601 で書いてください）。")),
+    ("Time Specification Error. ", lambda rest: _("タイマーの時間指定に誤りがあります：%(what)s", what=rest)),
+    ("There is no support implemented for this task type.", lambda rest: _("この種類の要素はエンジンが扱えません。")),
+    ("No decisions found", lambda rest: _("DMN ファイルに決定表がありません。")),
+    ("Multiple decision tables are not current supported.",
+     lambda rest: _("1つの DMN ファイルに置ける決定表は1つだけです。")),
+    ("Cannot resolve dataInputAssociation ", lambda rest: _("データ入力「%(what)s」の参照先がありません。", what=rest)),
+    ("Cannot resolve dataOutputAssociation ", lambda rest: _("データ出力「%(what)s」の参照先がありません。", what=rest)),
+    ("Conditional event definition with missing condition", lambda rest: _("条件イベントに条件を書いてください。")),
+)  # fmt: skip
+
+
+def known_engine_message(message: str) -> str | None:
+    """The engine's refusal in the user's language, where it is a known one."""
+    for prefix, words in _ENGINE_MESSAGES:
+        if message.startswith(prefix):
+            return str(words(message[len(prefix) :].strip(" .")))
+    return None
+
+
+def engine_message_text(message: str) -> str:
+    """A known engine refusal in the user's words; else the engine's own, framed."""
+    return known_engine_message(message) or _("エンジンがこの図を読み込めませんでした：%(what)s", what=message)
+
+
 def describe_definition_error(exc: ProcessDefinitionError) -> str:
     """For designers: where (file, element) and which rule; nothing was stored."""
     texts = {
@@ -102,9 +132,12 @@ def describe_definition_error(exc: ProcessDefinitionError) -> str:
         "duplicate_decision": _("決定「%(what)s」を行うユーザータスクは1つだけにしてください。", what=exc.detail),
         "schema": _("BPMN の形式に合いません。モデラーで開いて直してください（%(what)s）。", what=exc.message),
     }  # fmt: skip
-    if exc.code == "python":
+    known = known_engine_message(exc.message) if exc.code in ("schema", "invalid") else None
+    if known:
+        reason = known
+    elif exc.code == "python":
         reason = _("式・スクリプト：%(what)s", what=describe_cause(exc.cause, exc.message))
     else:
-        reason = texts.get(exc.code, exc.message)
+        reason = texts.get(exc.code) or engine_message_text(exc.message)
     where = " ".join(p for p in (exc.file or "", exc.element or "") if p)
     return _("デプロイできません（%(where)s）：%(reason)s", where=where or "-", reason=reason)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, literal_column, or_, select
 from sqlalchemy.orm import selectinload
 
 from workflows.editions import Edition, get_edition
@@ -42,6 +43,16 @@ NEAR_DUE = timedelta(days=3)
 CASE_NUMBER = re.compile(rf"[A-Za-z0-9-]{{1,{Case.number.type.length}}}")
 
 
+def text_search_clause(text: str) -> Any:
+    """The search box: a part of the company's name or of the case number (「0001」, 「fy2025-0001」; full-width
+    digits as typed on a Japanese keyboard are read as ASCII)."""
+    company = HumanTask.company_name.contains(text, autoescape=True)
+    number = unicodedata.normalize("NFKC", text).strip().upper()
+    if not CASE_NUMBER.fullmatch(number):
+        return company
+    return or_(company, HumanTask.case.has(Case.number.contains(number, autoescape=True)))
+
+
 def inbox_filters(user: User, args: Mapping[str, str]) -> list[Any]:
     """The WHERE clauses for an inbox request (one place for the page and the API)."""
     clauses: list[Any] = [visible_tasks_clause(user)]
@@ -60,7 +71,7 @@ def inbox_filters(user: User, args: Mapping[str, str]) -> list[Any]:
         key = case_ref(args["case"])
         clauses.append(HumanTask.case_id == key if isinstance(key, int) else HumanTask.case.has(Case.number == key))
     if args.get("q"):
-        clauses.append(HumanTask.company_name.contains(args["q"]))
+        clauses.append(text_search_clause(args["q"]))
     now = utcnow()
     if args.get("due") == "overdue":
         clauses.append(HumanTask.due_at < now)

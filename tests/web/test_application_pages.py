@@ -77,3 +77,25 @@ def test_a_site_described_for_a_country_not_chosen_is_refused_beside_it(app, use
     )
     assert response.status_code == 422
     assert "対象国に選ばれていません" in response.get_data(as_text=True)
+
+
+def test_the_form_offers_only_the_editions_open_today_and_their_countries(app, users):
+    client = login(app.test_client(), "staff")
+    page = client.get("/applications/new").get_data(as_text=True)
+    edition_select = page[page.index('name="edition"') : page.index("</select>", page.index('name="edition"'))]
+    assert '<option selected value="FY2025">' in edition_select and "FY2021" not in edition_select  # FY2021 ended
+    assert 'value="SG"' not in page and 'value="ID"' in page  # Singapore was FY2021's only
+    assert "data-edition-countries=" in page and "application-form.js" in page
+    assert "<script>" not in page  # the script is a static file (CSP: no inline scripts)
+    assert client.get("/static/application-form.js").status_code == 200
+
+
+def test_a_closed_edition_posted_anyway_is_still_refused_with_its_reason(app, users):
+    client = login(app.test_client(), "staff")
+    data = form_data(edition="FY2021", countries=["SG"], received_on="2025-07-01")
+    data.pop("sites-TH-site_type")
+    response = client.post("/applications/new", data=data, content_type="multipart/form-data")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "支援期間が終了しました" in page
+    edition_select = page[page.index('name="edition"') : page.index("</select>", page.index('name="edition"'))]
+    assert "FY2021" not in edition_select  # the page again offers only the open edition

@@ -326,3 +326,22 @@ def test_the_inbox_costs_the_same_number_of_queries_however_many_rows_it_shows(a
     for number in range(3):
         register(world["staff"], "FY2025", ["TH"], f"2025-06-2{number + 3}", company_name=f"株式会社追加{number}")
     assert statements() == few
+
+
+def test_the_search_box_finds_tasks_by_case_number_or_company(app, api_as):
+    staff = api_as("staff")
+    first = register(staff, "FY2025", ["CN"], "2025-07-01", company_name="株式会社みなと食品")
+    second = register(staff, "FY2025", ["TH"], "2025-07-01", company_name="東海化学工業株式会社")
+    tasks = {case["number"]: open_task(staff, case["id"], "receipt_confirmation")["id"] for case in (first, second)}
+    client = login(app, "staff")
+
+    def found(text: str) -> list[int]:
+        return listed(client.get("/inbox/", query_string={"q": text}).get_data(as_text=True))
+
+    assert found(second["number"]) == [tasks[second["number"]]]
+    assert found(second["number"].lower()) == [tasks[second["number"]]]  # fy2025-0002
+    assert found("０００１") == [tasks[first["number"]]]  # full-width digits, a part of the number
+    assert found("みなと") == [tasks[first["number"]]]
+    assert found("%") == [] and found("FY2099") == []
+    page = client.get("/inbox/").get_data(as_text=True)
+    assert "受付番号・企業名" in page

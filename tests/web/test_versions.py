@@ -52,3 +52,16 @@ def test_deploy_refuses_a_diagram_with_an_unknown_form_key_naming_the_element(ap
     assert "Hearing" in result.output and "hearing_v2" in result.output
     with app.app_context():
         assert db.session.query(ProcessVersion).count() == 0
+
+
+def test_a_deploy_is_dated_by_the_apps_clock_like_everything_else(app):
+    from datetime import UTC
+
+    from tests.fixtures import DEMO_NOW
+
+    result = app.test_cli_runner().invoke(args=["deploy"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        deployed_at = db.session.query(ProcessVersion).one().deployed_at
+    stored_utc = deployed_at if deployed_at.tzinfo else deployed_at.replace(tzinfo=UTC)
+    assert stored_utc == DEMO_NOW  # the app's clock (2025-07-01 10:00 JST), not the wall clock

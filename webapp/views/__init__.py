@@ -23,9 +23,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(process.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(tasks.bp)
-    from . import account, admin, assets, cases, dashboard, hours, outbox, public
+    from . import account, admin, assets, cases, dashboard, hours, outbox, public, reports
 
-    for area in (cases, hours, dashboard, public, outbox, assets, account, admin):
+    for area in (cases, hours, dashboard, reports, public, outbox, assets, account, admin):
         app.register_blueprint(area.bp)
     from ..designer import routes as designer
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import secrets
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from forms import TaskContext, build_form
-from workflows.editions import load_editions
+from workflows.editions import Edition, load_editions
 
 from ..extensions import db, reads_first
 from ..idempotency import FORM_FIELD
@@ -34,14 +37,42 @@ def prior_use_refusals(case):  # type: ignore[no-untyped-def]
     return refusals_of(case)
 
 
-def _form():  # type: ignore[no-untyped-def]
-    return build_form("application", context=TaskContext(editions=load_editions()))
+def open_editions() -> dict[str, Edition]:
+    """The editions taking applications today (announced, within their period, not postponed, places left)."""
+    return {code: e for code, e in load_editions().items() if intake_closed_reason(e) is None}
+
+
+def _form(offered: Mapping[str, Edition]):  # type: ignore[no-untyped-def]
+    """The form over the editions offered; preselected: the open one (the latest announced, if several)."""
+    default = max(offered.values(), key=lambda e: e.announced_on, default=None)
+    return build_form("application", context=TaskContext(editions=offered, edition=default))
+
+
+def _offer_only(form, offered: Mapping[str, Edition]) -> None:  # type: ignore[no-untyped-def]
+    """After a refused post (checked against every edition, so a closed one or a country outside the edition gets
+    its own message), the page again offers only the open editions, their countries and what was chosen."""
+    chosen = set(form.countries.data or ())
+    shown = {c.code for e in offered.values() for c in e.countries} | chosen
+    form.edition.choices = [c for c in form.edition.choices if not choice_value(c) or choice_value(c) in offered]
+    form.countries.choices = [c for c in form.countries.choices if choice_value(c) in shown]
+
+
+def choice_value(choice: Any) -> str:
+    """A choice's value, whether WTForms gives a SelectChoice or a (value, label) pair."""
+    return str(getattr(choice, "value", None) if hasattr(choice, "value") else choice[0])
+
+
+def edition_countries(offered: Mapping[str, Edition]) -> str:
+    """{"FY2025": ["CN", "TH", ...]} for static/application-form.js, which shows only the chosen edition's
+    countries (the server checks them again)."""
+    return json.dumps({code: list(e.country_codes) for code, e in offered.items()}, separators=(",", ":"))
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @reads_first
 def new():  # type: ignore[no-untyped-def]
-    form = _form()
+    offered = open_editions()
+    form = _form(load_editions() if request.method == "POST" else offered)
     alert = None
     if form.validate_on_submit():
         try:
@@ -63,8 +94,17 @@ def new():  # type: ignore[no-untyped-def]
             return redirect(url_for("cases.show", case_id=case.id))
     elif form.errors:
         alert = _("入力内容を確認してください。")
+    _offer_only(form, offered)
     intake = {code: intake_closed_reason(edition) for code, edition in load_editions().items()}
     # one key per blank form: a double submit registers once; a corrected resubmission keeps its key
     key = request.form.get(FORM_FIELD) or secrets.token_urlsafe(16)
-    page = render_template("applications/new.html", form=form, alert=alert, intake=intake, idempotency_key=key)
+    page = render_template(
+        "applications/new.html",
+        form=form,
+        alert=alert,
+        intake=intake,
+        idempotency_key=key,
+        edition_countries=edition_countries(offered),
+        nothing_open=not offered,
+    )
     return page, 422 if alert else 200

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..labels import ROLE_LABELS, STAGE_LABELS, STATUS_LABELS
 from ..operations.errors import OperationError
+from ..task_names import task_title
 
 
 def init_app(app: Flask) -> None:
@@ -20,6 +21,7 @@ def init_app(app: Flask) -> None:
             "STATUS_LABELS": STATUS_LABELS,
             "ROLE_LABELS": ROLE_LABELS,
             "current_locale": str(get_locale()),
+            "task_title": task_title,
         }
 
     @app.errorhandler(OperationError)

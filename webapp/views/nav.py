@@ -19,6 +19,7 @@ NAV_ITEMS: list[NavItem] = [
     ("applications.new", _l("申込書の登録"), frozenset({Role.STAFF})),
     ("cases.index", _l("案件"), frozenset({Role.STAFF, Role.EXPERT, Role.APPLICANT, Role.ADMIN})),
     ("dashboard.index", _l("ダッシュボード"), frozenset({Role.STAFF, Role.ADMIN})),
+    ("reports.index", _l("報告"), frozenset({Role.STAFF})),
     ("outbox.index", _l("送信メール"), frozenset({Role.ADMIN})),
     ("admin.index", _l("アカウント"), frozenset({Role.ADMIN})),
     ("process.index", _l("プロセス"), frozenset({Role.DESIGNER, Role.ADMIN})),

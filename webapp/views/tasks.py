@@ -13,8 +13,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
-from jinja2 import TemplateError
-from jinja2.sandbox import SandboxedEnvironment
 from sqlalchemy import select
 from werkzeug.datastructures import CombinedMultiDict
 
@@ -32,6 +30,7 @@ from ..operations.hours import hours_summary
 from ..operations.process import restore
 from ..permissions import acts_on_behalf, can_act_on_task, can_view_case
 from ..queries import due_state
+from ..task_names import task_instructions
 from . import case_record, form_render
 from .inbox import csrf_refused
 
@@ -46,7 +45,6 @@ DOCUMENT_KINDS = {
     "form1": _l("保有情報リスト（様式1）"),
     "form2": _l("情報管理体制セルフチェックシート（様式2）"),
 }
-_instructions_env = SandboxedEnvironment(autoescape=False)
 
 
 @bp.before_request
@@ -87,11 +85,7 @@ def step_details(task: HumanTask) -> StepDetails:
         info = restore(row).task(task.engine_task_id)
     except TaskNotReady:
         return StepDetails("", {})
-    try:
-        text = _instructions_env.from_string(info.instructions).render(info.data)
-    except TemplateError:
-        text = info.instructions
-    return StepDetails(text.strip(), info.data, info.decides)
+    return StepDetails(task_instructions(task, info.instructions, info.data), info.data, info.decides)
 
 
 @dataclass(frozen=True)
