@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.fixtures import DEMO_NOW, PASSWORD
+from webapp.api_input import to_multidict
 from webapp.extensions import db
-from webapp.models import AuditEvent, Case, HumanTask, OutboxEmail, ProcessError, ProcessInstance
+from webapp.models import AuditEvent, Case, HumanTask, OutboxEmail, ProcessError, ProcessInstance, User
 
 from .lifecycle import HEARING_OK, adopt, complete, open_task, register
 from .test_diagram_safety import SCRIPT, _insert_unchecked_version, bpmn
@@ -328,3 +329,23 @@ def test_only_designers_and_admins_see_errors_and_control_instances(app, api_as,
     assert errors(app)[0].resolved_at is None and state(app, case["id"])["case"][0] == "active"
     admin = login(app.test_client(), "admin")
     assert "SummarizeEligibility" in admin.get("/process/errors/").get_data(as_text=True)
+
+
+def test_the_task_page_keeps_the_error_of_a_failing_completion_too(app, api_as, tmp_path):
+    _insert_unchecked_version(app, tmp_path, bpmn((SCRIPT, BROKEN)))
+    case, hearing = at_hearing(api_as)
+    before = state(app, case["id"])
+    staff = login(app.test_client(), "staff2")
+    with app.test_request_context():
+        form = to_multidict(HEARING_OK)
+    response = staff.post(f"/tasks/{hearing['id']}", data=form)
+    assert response.status_code == 422 and "案件は元のまま" in response.get_data(as_text=True)
+    assert state(app, case["id"]) == before
+    [error] = errors(app)
+    assert (error.element, error.user_id, error.repeats) == ("SummarizeEligibility", hearing_user(app, "staff2"), 0)
+    assert "csrf_token" not in error.data_json
+
+
+def hearing_user(app, username: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(User.id).where(User.username == username))

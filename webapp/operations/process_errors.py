@@ -21,7 +21,7 @@ from workflows.engine import ProcessRuntimeError
 from workflows.evaluator import EvaluationError, Refusal
 
 from ..extensions import begin_write, db
-from ..models import ProcessError, User, utcnow
+from ..models import Case, HumanTask, ProcessError, User, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -90,19 +90,26 @@ def record_failure(
     user: User | None = None,
     formdata: MultiDict | None = None,
     retrying: int | None = None,
-) -> int:
-    """Rolls back the failed act, stores its error (or counts a repeat) and commits; returns the error's id.
+) -> int | None:
+    """Rolls back the failed act, stores its error (or counts a repeat) and commits; returns the error's id (None
+    when the case itself was not stored yet: a seeding that writes cases and completes their tasks at once).
 
     `retrying`: the error a designer retried; failing again differently, it stays open with the new message."""
     user_id = user.id if user is not None else None  # read before the rollback expires it
+    kind = TASK if task_id is not None else TIMER
     message = str(exc)[:MESSAGE_MAX]
     data_json, omitted = stored_data(formdata)
     log.warning("case %s: diagram step %s failed: %s", case_id, exc.element, message)
     for attempt in range(2):
         db.session.rollback()
         begin_write()
+        if db.session.get(Case, case_id) is None:
+            db.session.rollback()
+            return None
+        if task_id is not None and db.session.get(HumanTask, task_id) is None:
+            task_id = None
         try:
-            error_id = _store(case_id, task_id, exc, message, data_json, omitted, user_id, retrying)
+            error_id = _store(case_id, kind, task_id, exc, message, data_json, omitted, user_id, retrying)
             db.session.commit()
             return error_id
         except IntegrityError:  # PostgreSQL: the same failure was stored meanwhile by another request
@@ -113,6 +120,7 @@ def record_failure(
 
 def _store(
     case_id: int,
+    kind: str,
     task_id: int | None,
     exc: ProcessRuntimeError,
     message: str,
@@ -132,7 +140,7 @@ def _store(
         same.element, same.message, same.open_key = exc.element, message, key
     if same is None:
         same = ProcessError(
-            case_id=case_id, task_id=task_id, kind=TASK if task_id is not None else TIMER, element=exc.element,
+            case_id=case_id, task_id=task_id, kind=kind, element=exc.element,
             message=message, first_at=now, repeats=0, open_key=key,
         )  # fmt: skip
         db.session.add(same)
