@@ -269,10 +269,15 @@ def test_designers_suspend_resume_and_terminate_an_instance_without_telling_the_
     assert case["number"] in page and "SummarizeEligibility" in page and 'id="control-suspend"' in page
     assert 'id="control-resume"' not in page
 
-    refused = designer.post(f"/process/errors/cases/{case['id']}/suspend", data={"reason": ""}, follow_redirects=True)
-    assert "中断の理由を500文字以内で入力してください。" in refused.get_data(as_text=True)
+    key = re.search(r'id="control-suspend">.*?name="idempotency_key" value="([^"]+)"', page, re.S).group(1)
+    refused = designer.post(f"/process/errors/cases/{case['id']}/suspend", data={"reason": "", "idempotency_key": key})
+    assert refused.status_code == 422 and "中断の理由を500文字以内で入力してください。" in refused.get_data(
+        as_text=True
+    )
     page = designer.post(
-        f"/process/errors/cases/{case['id']}/suspend", data={"reason": "図の修正中"}, follow_redirects=True
+        f"/process/errors/cases/{case['id']}/suspend",
+        data={"reason": "図の修正中", "idempotency_key": key},
+        follow_redirects=True,
     ).get_data(as_text=True)
     assert "案件を中断しました。" in page and 'data-status="suspended"' in page and 'id="control-resume"' in page
     assert state(app, case["id"])["instance"][0] == "suspended"
@@ -307,10 +312,8 @@ def test_designers_suspend_resume_and_terminate_an_instance_without_telling_the_
     assert actions[-3:] == ["case_suspended", "case_resumed", "case_terminated"]
     [error] = errors(app)
     assert error.resolution == "ended"  # a case that ended has nothing to retry
-    again = designer.post(
-        f"/process/errors/cases/{case['id']}/terminate", data={"reason": "再度"}, follow_redirects=True
-    )
-    assert "この操作はできません" in again.get_data(as_text=True)
+    again = designer.post(f"/process/errors/cases/{case['id']}/terminate", data={"reason": "再度"})
+    assert again.status_code == 409 and "この操作はできません" in again.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("username", ["staff", "expert_cn", "applicant"])
@@ -329,6 +332,9 @@ def test_only_designers_and_admins_see_errors_and_control_instances(app, api_as,
     assert errors(app)[0].resolved_at is None and state(app, case["id"])["case"][0] == "active"
     admin = login(app.test_client(), "admin")
     assert "SummarizeEligibility" in admin.get("/process/errors/").get_data(as_text=True)
+    english = admin.get("/process/errors/?lang=en").get_data(as_text=True)
+    assert "Open errors" in english and "Retry" in english and "Mark resolved" in english
+    assert "未解決のエラー" not in english and "attribute or method “format”" in english  # the reason, worded again
 
 
 def test_the_task_page_keeps_the_error_of_a_failing_completion_too(app, api_as, tmp_path):

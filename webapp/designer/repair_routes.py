@@ -103,12 +103,16 @@ def resolve(error_id: int):  # type: ignore[no-untyped-def]
 @bp.get("/cases/<int:case_id>")
 def case(case_id: int):  # type: ignore[no-untyped-def]
     """One case's instance: where it is, its errors, and the controls."""
-    found = _found(repairs.get_case, case_id)
-    return render_template(
+    return _case_page(_found(repairs.get_case, case_id))
+
+
+def _case_page(found: Case, status: int = 200):  # type: ignore[no-untyped-def]
+    page = render_template(
         "designer/instance.html", case=found, instance=repairs.instance_of(found), tasks=repairs.open_tasks(found),
         errors=repairs.case_errors(found), controls=repairs.controls(current_user, found), reason=repairs.reason,
         form=ActionForm(), statuses=STATUS_LABELS, stages=STAGE_LABELS, keys=_control_keys(found),
     )  # fmt: skip
+    return page, status
 
 
 def _control_keys(case: Case) -> dict[str, str]:
@@ -124,9 +128,9 @@ def control(case_id: int, action: str):  # type: ignore[no-untyped-def]
         abort(400)
     try:
         repairs.control(current_user, found, action, request.form.get("reason", ""))
-    except OperationError as exc:
+    except OperationError as exc:  # the page again, with a refusal's status (a key is kept only for a success)
         db.session.rollback()
         flash(exc.message, "error")
-        return redirect(url_for(".case", case_id=case_id))
+        return _case_page(_found(repairs.get_case, case_id), exc.status)
     flash(str(CONTROL_DONE[action]), "success")
     return redirect(url_for(".case", case_id=case_id))
