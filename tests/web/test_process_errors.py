@@ -8,14 +8,18 @@ from __future__ import annotations
 import json
 import re
 from datetime import timedelta
+from io import BytesIO
 
 import pytest
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage, MultiDict
 
+from forms.fields import ListItem
 from tests.fixtures import DEMO_NOW, PASSWORD
 from webapp.api_input import to_multidict
 from webapp.extensions import db
 from webapp.models import AuditEvent, Case, HumanTask, OutboxEmail, ProcessError, ProcessInstance, User
+from webapp.operations.process_errors import DATA_MAX, stored_data
 
 from .lifecycle import HEARING_OK, adopt, complete, open_task, register
 from .test_diagram_safety import SCRIPT, _insert_unchecked_version, bpmn
@@ -355,3 +359,21 @@ def test_the_task_page_keeps_the_error_of_a_failing_completion_too(app, api_as, 
 def hearing_user(app, username: str) -> int:
     with app.app_context():
         return db.session.scalar(select(User.id).where(User.username == username))
+
+
+def test_the_kept_data_is_bounded_and_leaves_files_and_form_tokens_out():
+    posted = MultiDict(
+        [
+            ("csrf_token", "t"),
+            ("idempotency_key", "k"),
+            ("consultation_items", ListItem("A1-1")),
+            ("note", "メモ"),
+            ("form1_file", FileStorage(BytesIO(b"%PDF"), "form1.pdf")),
+        ]
+    )
+    text, omitted = stored_data(posted)
+    assert not omitted and json.loads(text) == {
+        "fields": [["consultation_items", "A1-1", True], ["note", "メモ", False]],
+        "files": ["form1_file"],
+    }
+    assert stored_data(MultiDict([("note", "x" * DATA_MAX)])) == (None, True)
