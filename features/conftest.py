@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from features.steps.accounts import *  # noqa: F403
 from features.steps.adoption import *  # noqa: F403
 from features.steps.briefing import *  # noqa: F403
 from features.steps.common import *  # noqa: F403
@@ -21,6 +22,7 @@ from features.steps.forms import *  # noqa: F403
 from features.steps.hours import *  # noqa: F403
 from features.steps.intake import *  # noqa: F403
 from features.steps.lifecycle import *  # noqa: F403
+from features.steps.notices import *  # noqa: F403
 from features.steps.period import *  # noqa: F403
 from features.steps.process import *  # noqa: F403
 from features.steps.publicity import *  # noqa: F403
@@ -49,6 +51,8 @@ TAGS = {
     "役割": "受付箱・役割",
     "プロセス": "プロセスのバージョン",
     "辞退と延期": "辞退・中断・中止・年度の延期",
+    "アカウント": "企業の担当者の招待・パスワードの設定",
+    "通知": "タスクの通知と毎朝のまとめ",
     "メール": "企業に届くメールを確かめる",
     "時計": "時計を進めてタイマー（flask tick）を実行する",
 }

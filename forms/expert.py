@@ -14,7 +14,6 @@ from forms.fields import (
     ChoiceField,
     DateInputField,
     DecimalInputField,
-    IntegerInputField,
     MemoField,
     MultiCheckboxField,
     TextField,
@@ -181,10 +180,8 @@ class ExpertBriefingForm(TaskForm):
 class ServiceDeliveryForm(TaskForm):
     service_summary = MemoField(_l("実施内容の概要"), [Required(_l("実施内容の概要を入力してください"))])
     measures_introduced = MemoField(_l("導入された対策"))
-    training_held = CheckField(_l("研修を実施した"))
-    training_participants = IntegerInputField(
-        _l("研修の参加者数"), [AtLeast(0, _l("参加者数は0以上の整数で入力してください"))]
-    )
+    # Trainings are recorded one session each (date, topics, audience, language, attendees: forms/sessions.py),
+    # not as a tick and a head count here.
     completed = CheckField(_l("サービス提供が完了した"), [MustCheck(_l("サービス提供の完了を確認してください"))])
 
 

@@ -83,6 +83,9 @@ def create_users(app: Flask, password_hash: str) -> dict[str, User]:
                 db.session.flush()
                 user.company_id = company.id
             user.password_hash = password_hash
+            # Task notices off: the outbox of the other tests holds the program's emails only; the notice tests
+            # turn them on for the users they are about (tests/web/test_task_notices.py).
+            user.notify_tasks = user.notify_digest = False
             db.session.add(user)
         db.session.commit()
         return {u.username: u for u in db.session.query(User).all()}

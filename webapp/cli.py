@@ -20,6 +20,7 @@ from .extensions import db
 from .idempotency import forget_expired
 from .models import Company, Role, User
 from .operations.process import deploy_files, repository_files
+from .operations.task_notices import send_digests
 from .operations.timers import due_instance_ids, fire_timers
 
 
@@ -49,7 +50,8 @@ def deploy(files: tuple[Path, ...]) -> None:
 @click.command("tick")
 @with_appcontext
 def tick() -> None:
-    """Fire due timers, deliver due emails, forget old idempotency keys (run from cron, e.g. every minute).
+    """Fire due timers, queue the daily task digests, deliver due emails, forget old idempotency keys (run from
+    cron, e.g. every minute).
 
     Safe to run on several hosts at once: each instance and each email is claimed before it is worked on."""
     fired = 0
@@ -58,10 +60,13 @@ def tick() -> None:
         db.session.commit()  # one instance per transaction: a refused step does not hold back the others
     forget_expired()
     db.session.commit()
+    digests = send_digests()  # once per user and day, whichever tick comes first
+    db.session.commit()
     delivered = deliver_due()
     click.echo(
         f"{clock.now().isoformat()} timers fired for {fired} case(s); {delivered.sent} email(s) sent"
         + (f", {delivered.failed} failed (retried later)" if delivered.failed else "")
+        + (f"; {digests} task digest(s) queued" if digests else "")
     )
 
 

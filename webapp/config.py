@@ -46,6 +46,12 @@ class Config:
     MAIL_USERNAME = _env("SMTP_USER")
     MAIL_PASSWORD = _env("SMTP_PASSWORD")
     MAIL_SENDER = _env("MAIL_SENDER", "CHIZAI@jetro.go.jp")
+    # Where people reach this site: the base of every link in an email (invitations, tasks).
+    PUBLIC_URL = _env("PUBLIC_URL", "http://localhost:5000")
+    ACCOUNT_LINK_HOURS = 72  # an invitation or password link stays valid this long, and works once
+    PASSWORD_MIN_LENGTH = 10
+    # The daily digest of due and overdue tasks goes with the first `flask tick` from this hour (Japan time).
+    DIGEST_HOUR = int(_env("DIGEST_HOUR", "8") or 8)
     # Web processes deliver email from a background thread after commit (`make run`, `make serve` set it);
     # otherwise `flask tick` delivers.
     MAIL_DELIVERY_THREAD = _env("MAIL_THREAD", "0") == "1"

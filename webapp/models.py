@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -39,6 +40,8 @@ else:
     Model = db.Model
 
 _hasher = PasswordHasher()
+# Not an argon2 hash, so check_password is False: an account whose person has not yet set a password from a link.
+UNUSABLE_PASSWORD = "!"
 
 
 def utcnow() -> datetime:
@@ -113,6 +116,10 @@ class User(UserMixin, Model):
     # Part of the id kept in the session cookie; a new value ends every session (sign-out, password change).
     # Rows created before this column have "" until then.
     session_nonce: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16), server_default="")
+    # Task emails the user may turn off on the settings page: a task entering their queue or assigned to them,
+    # and the daily digest of their due and overdue tasks.
+    notify_tasks: Mapped[bool] = mapped_column(default=True, server_default=true())
+    notify_digest: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     company: Mapped[Company | None] = relationship()
 
@@ -123,6 +130,10 @@ class User(UserMixin, Model):
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher.hash(password)
         self.end_sessions()  # whoever knew the old password must not stay signed in
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash != UNUSABLE_PASSWORD
 
     def check_password(self, password: str) -> bool:
         try:
@@ -159,6 +170,40 @@ class User(UserMixin, Model):
 @functools.cache
 def _dummy_hash() -> str:
     return _hasher.hash(secrets.token_urlsafe(16))
+
+
+class LinkPurpose(enum.StrEnum):
+    INVITATION = "invitation"  # an applicant's contact invited from the case: the first password
+    PASSWORD_RESET = "password_reset"  # an account created or reset by an admin: a new password
+
+
+class AccountLink(Model):
+    """A one-time link to set a password (an emailed invitation or reset): only a hash of its token is kept;
+    used once (used_at), valid until expires_at."""
+
+    __tablename__ = "account_link"
+    __table_args__ = (_enum_check("purpose", LinkPurpose), Index("ix_account_link_user", "user_id", "used_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("support_case.id"))  # the case invited from
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class TaskDigest(Model):
+    """One row per user and (Japan) day whose digest of due tasks was queued: ticks claim the row before
+    writing the email, so repeated or concurrent ticks send it once."""
+
+    __tablename__ = "task_digest"
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    queued_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class LoginFailure(Model):
@@ -333,6 +378,7 @@ class HumanTask(Model):
     completed_at: Mapped[datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     draft_json: Mapped[str | None] = mapped_column(Text)
+    submitted_json: Mapped[str | None] = mapped_column(Text)  # the answers it was completed with (case record)
 
     case: Mapped[Case] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
@@ -457,13 +503,15 @@ class AuditEvent(Model):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("support_case.id"), index=True)
+    # The account an account change is about (created, edited, deactivated, invited, its password set)
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     action: Mapped[str] = mapped_column(String(50))
     detail: Mapped[str | None] = mapped_column(Text)
     before_json: Mapped[str | None] = mapped_column(Text)
     after_json: Mapped[str | None] = mapped_column(Text)
     on_behalf: Mapped[bool] = mapped_column(default=False)
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 
 
 class OutboxEmail(Model):

@@ -178,3 +178,13 @@ def actionable_tasks_clause(user: User) -> ColumnElement[bool]:
     if user.role in (Role.EXPERT, Role.APPLICANT):
         return visible_tasks_clause(user)
     return false()
+
+
+def can_manage_accounts(user: User) -> bool:
+    """The admin pages for accounts: create, edit, deactivate, password links."""
+    return user.role == Role.ADMIN
+
+
+def can_invite_applicant(user: User) -> bool:
+    """Inviting a company's contact from its case: JETRO staff."""
+    return user.role == Role.STAFF

@@ -8,12 +8,14 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from tests.web import (
+    test_accounts,
     test_api_lifecycle,
     test_case_lifecycle,
     test_concurrency,
     test_delivery,
     test_hour_caps,
     test_idempotency,
+    test_task_notices,
 )
 from tests.web.test_delivery import slow_smtp  # noqa: F401  (fixture)
 from webapp.extensions import db
@@ -53,6 +55,17 @@ def test_the_cap_holds_for_two_cases_of_one_company_at_once_on_postgresql(app, a
 
 def test_two_deliveries_at_once_send_every_email_once_on_postgresql(app, request):
     test_delivery.test_two_deliveries_at_once_send_every_email_exactly_once(app, request.getfixturevalue("slow_smtp"))
+
+
+def test_an_invited_contact_sets_a_password_and_submits_the_forms_on_postgresql(app, api_as, users):
+    adopted = test_accounts.make_adopted(api_as)
+    test_accounts.test_an_invited_contact_sets_a_password_and_submits_forms_1_and_2_themselves(app, adopted)
+
+
+def test_two_ticks_at_once_queue_each_digest_once_on_postgresql(app, api_as, users, set_clock):
+    # No write lock on PostgreSQL: the claim's INSERT … ON CONFLICT DO NOTHING decides which tick writes a digest.
+    case = test_task_notices.make_two_country_case(app, api_as)
+    test_task_notices.test_two_ticks_at_once_queue_each_digest_once(app, api_as, set_clock, case)
 
 
 def test_concurrent_requests_with_one_key_book_once_on_postgresql(app, api_as):

@@ -64,8 +64,7 @@ COMPLETIONS: dict[str, dict[str, Any]] = {
                          "self_check": [{"answer": "done", "description": "fuzz"}]},
     "expert_briefing": dict(BRIEFING, expert_comment="fuzz", priority_measures="fuzz"),
     "plan_confirmation": dict(PLAN),
-    "service_delivery": {"service_summary": "fuzz", "measures_introduced": "fuzz", "training_held": True,
-                         "training_participants": "10", "completed": True},
+    "service_delivery": {"service_summary": "fuzz", "measures_introduced": "fuzz", "completed": True},
     "follow_up": {"meeting_date": TODAY, "method": "web", "attendees": "fuzz", "outcome": "fuzz",
                   "remaining_issues": "fuzz"},
     "publicity": {"publish": True, "consent_to_be_named": False, "industry": "精密機器", "city": "バンコク",
@@ -83,7 +82,7 @@ LIST_PARAMS: dict[str, list[str]] = {
 
 _DATE_FIELDS = {"received_on", "hearing_date", "briefing_date", "start_date", "end_date", "meeting_date", "work_date"}
 _NUMBER_FIELDS = {"estimated_hours", "hours", "capital_jpy"}
-_INTEGER_FIELDS = {"employees_hq", "employees_local", "training_headcount", "training_participants"}
+_INTEGER_FIELDS = {"employees_hq", "employees_local", "training_headcount"}
 
 
 def kind_of(field: str) -> str:

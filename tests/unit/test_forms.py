@@ -592,12 +592,10 @@ def test_plan_confirmation_uses_the_edition_period() -> None:
 
 
 def test_service_delivery_valid() -> None:
-    fields = {"service_summary": "規程のレビューと研修を実施", "training_held": "y", "training_participants": "35"}
+    fields = {"service_summary": "規程のレビューと研修を実施", "training_held": "y"}  # a training is a session now
     assert valid(submit("service_delivery", {**fields, "completed": "y"})) == {
         "service_summary": "規程のレビューと研修を実施",
         "measures_introduced": "",
-        "training_held": True,
-        "training_participants": 35,
         "completed": True,
     }
 
@@ -607,8 +605,6 @@ def test_service_delivery_valid() -> None:
     [
         ({"completed": ""}, "completed", "サービス提供の完了を確認してください"),
         ({"service_summary": "  "}, "service_summary", "実施内容の概要を入力してください"),
-        ({"training_participants": "-1"}, "training_participants", "参加者数は0以上の整数で入力してください"),
-        ({"training_participants": "10.5"}, "training_participants", "整数で入力してください"),
     ],
 )
 def test_service_delivery_refuses(changes: dict[str, str], field: str, message: str) -> None:

@@ -18,6 +18,7 @@ def record(
     before: Any = None,
     after: Any = None,
     on_behalf: bool = False,
+    subject: User | None = None,
 ) -> AuditEvent:
     event = AuditEvent(
         actor_id=actor.id if actor else None,
@@ -27,6 +28,7 @@ def record(
         before_json=json.dumps(before, ensure_ascii=False, default=str) if before is not None else None,
         after_json=json.dumps(after, ensure_ascii=False, default=str) if after is not None else None,
         on_behalf=on_behalf,
+        subject_id=subject.id if subject else None,
     )
     db.session.add(event)
     return event

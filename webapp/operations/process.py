@@ -35,6 +35,7 @@ from ..diagram_messages import describe_runtime_error
 from ..extensions import db, lock_for_write
 from ..models import AuditEvent, Case, HumanTask, ProcessInstance, ProcessVersion, TaskStatus, User, utcnow
 from .errors import Conflict, Invalid
+from .task_notices import notify_new_tasks
 
 MAIN_PROCESS = "trade_secret_support"
 _definitions: dict[str, Definition] = {}
@@ -194,7 +195,8 @@ _CANCEL_TASKS = (
     .where(_tasks.c.status == TaskStatus.OPEN.value)
     .values(status=TaskStatus.CANCELLED.value)
 )
-_INSERT_TASK = insert(_tasks)
+# RETURNING the ids (one batched statement): the new tasks' notices link to them.
+_INSERT_TASK = insert(_tasks).returning(_tasks.c.id, sort_by_parameter_order=True)
 _SET_STAGE = update(_cases).where(_cases.c.id == bindparam("case_id")).values(stage=bindparam("stage"))
 
 
@@ -234,7 +236,9 @@ def sync_human_tasks(row: ProcessInstance, instance: Instance) -> None:
         db.session.execute(_CANCEL_TASKS, {"row_id": row.id, "gone": gone})
     if changes.new:
         edition = get_edition(case.edition)
-        db.session.execute(_INSERT_TASK, [_task_values(row, case, info, edition) for info in changes.new])
+        inserted = [_task_values(row, case, info, edition) for info in changes.new]
+        ids = db.session.scalars(_INSERT_TASK, inserted).all()
+        notify_new_tasks(case, [dict(values, id=task_id) for values, task_id in zip(inserted, ids, strict=True)])
     instance.mark_stored(changes)
     stage = _case_stage(case, instance, {t.stage for t in changes.ready})
     if stage != case.stage:

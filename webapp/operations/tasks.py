@@ -42,6 +42,7 @@ from .process import restore, save_instance
 from .process_errors import record_failure, resolve_open
 from .publicity import save_case_study
 from .service_period import require_service_dates
+from .task_notices import notify_assigned
 
 # What every task operation reads next (permissions, form context, inbox rows): loaded with the task, in one query.
 _TASK_WITH_CASE = (
@@ -187,6 +188,8 @@ def _set_assignee(
     after = assignee.username if assignee else None
     detail = f"{task.title}：{reason}" if reason else task.title
     record(actor, task.case, action, detail=detail, before=before, after=after)
+    if assignee is not None:
+        notify_assigned(actor, task, assignee)
 
 
 def save_draft(user: User, task_id: int, formdata: MultiDict) -> HumanTask:
@@ -255,7 +258,7 @@ def complete(
     _require_holder(user, task)
     _before_complete(user, task, step.decides, data, form.uploads())
     on_behalf = acts_on_behalf(user, task)
-    _mark_completed(task, user)
+    _mark_completed(task, user, data)
     save_instance(row, instance)
     for field, upload in form.uploads().items():
         store_upload(task.case, field, upload, user)
@@ -271,12 +274,13 @@ def complete(
     return task
 
 
-def _mark_completed(task: HumanTask, user: User) -> None:
+def _mark_completed(task: HumanTask, user: User, data: dict[str, Any]) -> None:
     values = {
         "status": TaskStatus.COMPLETED.value,
         "completed_at": utcnow(),
         "completed_by_id": user.id,
         "draft_json": None,
+        "submitted_json": json.dumps(data, ensure_ascii=False, default=str),
     }
     result = db.session.execute(
         update(HumanTask)

@@ -23,9 +23,9 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(process.bp)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(tasks.bp)
-    from . import assets, cases, dashboard, hours, outbox, public
+    from . import account, admin, assets, cases, dashboard, hours, outbox, public
 
-    for area in (cases, hours, dashboard, public, outbox, assets):
+    for area in (cases, hours, dashboard, public, outbox, assets, account, admin):
         app.register_blueprint(area.bp)
     from ..designer import repair_routes
     from ..designer import routes as designer

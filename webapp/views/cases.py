@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -23,15 +23,17 @@ from workflows.editions import get_edition, load_editions
 from ..converters import parse_id
 from ..extensions import db
 from ..idempotency import digest, form_key
-from ..labels import CLOSED_REASON_LABELS, reason_text
-from ..models import Attachment, Case, Company, HumanTask, OutboxEmail, ProcessInstance, TaskStatus, User
+from ..labels import CLOSED_REASON_LABELS, STAGE_LABELS, reason_text
+from ..models import Attachment, Case, Company, HumanTask, OutboxEmail, ProcessInstance, Role, TaskStatus, User
 from ..operations import decisions as decision_ops
 from ..operations import lifecycle as lifecycle_ops
 from ..operations import original as original_ops
 from ..operations.attachments import served_type
-from ..operations.errors import Conflict, Invalid
+from ..operations.errors import Conflict, Invalid, OperationError
+from ..operations.invitations import invite_contact
 from ..operations.process import STAGE_ORDER, restore
 from ..permissions import (
+    can_invite_applicant,
     can_log_hours,
     can_open_case_pages,
     can_record_original,
@@ -39,6 +41,8 @@ from ..permissions import (
     visible_tasks_clause,
 )
 from ..queries import case_history, find_case, visible_hours
+from . import case_record
+from .account_forms import InviteForm
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -70,6 +74,7 @@ ACTION_LABELS = {
     "email_queued": _l("メールを送信"),
     "email_skipped": _l("メール送信を省略（宛先なし）"),
     "service_closed": _l("国別支援を終了"),
+    "applicant_invited": _l("企業の担当者を招待"),
     "message_unhandled": _l("未処理のメッセージ"),
 }
 
@@ -98,6 +103,7 @@ EMAIL_TEMPLATE_LABELS = {
     "withdrawal_confirmation": _l("辞退のご連絡の受付"),
     "plan_reached_notice": _l("予定採択件数に達したお知らせ"),
     "cancellation_notice": _l("支援中止のお知らせ"),
+    "applicant_invitation": _l("アカウントのご案内"),
 }
 
 # The case page's withdrawal, suspension and cancellation forms: what each is called and says once done.
@@ -295,7 +301,35 @@ def record_original(case_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for(".show", case_id=case.id))
 
 
-def _case_page(case: Case, *, status: int = 200, action: str | None = None) -> Any:
+@bp.post("/<int:case_id>/invite")
+def invite(case_id: int):  # type: ignore[no-untyped-def]
+    """Staff invite the company's contact: an account of this case's company, set up from an emailed link."""
+    case = find_case(current_user, str(case_id))
+    form = InviteForm()
+    if not form.validate():
+        flash(_("入力内容を確認してください。"), "error")
+        return _case_page(case, status=422, invite_form=form)
+    try:
+        user = invite_contact(current_user, case, form.email.data or "", form.display_name.data or "")
+    except OperationError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _case_page(case, status=exc.status, invite_form=form)
+    flash(_("%(email)sに招待のメールを送ります（リンクは%(hours)d時間有効）。", email=user.email,
+            hours=current_app.config["ACCOUNT_LINK_HOURS"]), "success")  # fmt: skip
+    return redirect(url_for(".show", case_id=case.id))
+
+
+def _invite_form(case: Case) -> InviteForm | None:
+    if not can_invite_applicant(current_user):
+        return None
+    company = case.company
+    return InviteForm(formdata=None, email=company.contact_email or "", display_name=company.contact_name or "")
+
+
+def _case_page(
+    case: Case, *, status: int = 200, action: str | None = None, invite_form: InviteForm | None = None
+) -> Any:
     edition = get_edition(case.edition)
     page = render_template(
         "cases/show.html",
@@ -319,12 +353,38 @@ def _case_page(case: Case, *, status: int = 200, action: str | None = None) -> A
         attachments=_attachments(case),
         emails=_emails(case),
         history=case_history(current_user, case),
+        application=case_record.application_record(case) if _sees_application(case) else None,
+        steps=_by_stage(case_record.step_records(current_user, case)),
+        stage_labels=STAGE_LABELS,
         action_labels=ACTION_LABELS,
         template_labels=EMAIL_TEMPLATE_LABELS,
         attachment_kinds=ATTACHMENT_KINDS,
         country_label=country_label,
+        invite_form=invite_form or _invite_form(case),
+        company_accounts=_company_accounts(case),
     )
     return page, status
+
+
+def _by_stage(steps: list[case_record.StepRecord]) -> list[case_record.StepRecord]:
+    """The program's stage order, then the order of completion within a stage (countries side by side)."""
+    order = {stage: index for index, stage in enumerate(STAGE_ORDER)}
+    return sorted(steps, key=lambda s: (order.get(s.stage, len(order)), s.at or datetime.min))
+
+
+def _sees_application(case: Case) -> bool:
+    """The application's answers (the company's contact details among them): JETRO and the company itself."""
+    return current_user.role in (Role.STAFF, Role.ADMIN) or (
+        current_user.role == Role.APPLICANT and current_user.company_id == case.company_id
+    )
+
+
+def _company_accounts(case: Case) -> list[User]:
+    """The company's applicant accounts (shown to staff next to the invitation)."""
+    if not can_invite_applicant(current_user):
+        return []
+    query = select(User).where(User.company_id == case.company_id, User.role == "applicant").order_by(User.id)
+    return list(db.session.scalars(query))
 
 
 def _lifecycle_forms(case: Case) -> list[str]:

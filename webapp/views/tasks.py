@@ -32,7 +32,7 @@ from ..operations.hours import hours_summary
 from ..operations.process import restore
 from ..permissions import acts_on_behalf, can_act_on_task, can_view_case
 from ..queries import due_state
-from . import form_render
+from . import case_record, form_render
 from .inbox import csrf_refused
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -157,6 +157,8 @@ def _render(
         # draft saved again after the page reloaded is a new act
         idempotency_key=form_key("task", task.id, digest(task.draft_json or "")),
         decision=decision_facts(task, details),
+        own_record=case_record.task_record(task),
+        decided_on=case_record.decided_on(user, task) if task.status == TaskStatus.OPEN.value else [],
         due=due_state(task),
         **case_summary(task),
     )
