@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from datetime import timedelta
 from io import BytesIO
 
@@ -377,3 +378,21 @@ def test_the_kept_data_is_bounded_and_leaves_files_and_form_tokens_out():
         "files": ["form1_file"],
     }
     assert stored_data(MultiDict([("note", "x" * DATA_MAX)])) == (None, True)
+
+
+def test_two_failures_at_once_are_one_error_counted_twice(app, api_as, tmp_path):
+    _insert_unchecked_version(app, tmp_path, bpmn((SCRIPT, BROKEN)))
+    case, hearing = at_hearing(api_as)
+    answers: list[int] = []
+
+    def attempt(username: str) -> None:
+        answers.append(complete(api_as(username), hearing["id"], HEARING_OK).status_code)
+
+    workers = [threading.Thread(target=attempt, args=(name,)) for name in ("staff", "staff2")]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert answers == [422, 422]
+    [error] = errors(app)
+    assert error.repeats == 1 and error.resolved_at is None
