@@ -130,6 +130,7 @@ def test_a_failing_step_leaves_the_case_as_it_was_is_listed_once_and_a_retry_aft
     page = designer.post(f"/process/errors/{error.id}/retry", follow_redirects=True).get_data(as_text=True)
     assert "再実行しました。タスク「ヒアリング」が完了し、案件は先に進みました。" in page
     assert error_rows(page) == {} and "未解決のエラーはありません。" in page
+    assert '<span class="small" data-resolution="retried">再実行で解決<br>' in page
     [error] = errors(app)
     assert error.resolution == "retried" and error.resolved_at is not None and error.open_key is None
     after = state(app, case["id"])

@@ -22,6 +22,15 @@ from .routes import ActionForm
 
 bp = Blueprint("repairs", __name__, url_prefix="/process/errors", template_folder="templates")
 
+RESOLUTION_LABELS = {
+    "retried": _l("再実行で解決"),
+    "completed": _l("タスクの完了で解決"),
+    "fired": _l("タイマーの発火で解決"),
+    "ended": _l("案件の終了"),
+    "marked": _l("解決済みにした"),
+    "merged": _l("同じエラーに統合"),
+}
+
 CONTROL_DONE = {
     "suspend": _l("案件を中断しました。再開するまで、タスクの担当・完了はできず、タイマーも止まります。"),
     "resume": _l("案件を再開しました。期限とタイマーは中断していた期間だけ後ろにずれます。"),
@@ -53,7 +62,7 @@ def _found(load, *args):  # type: ignore[no-untyped-def]
 def index():  # type: ignore[no-untyped-def]
     return render_template(
         "designer/errors.html", errors=repairs.open_errors(), resolved=repairs.resolved_errors(),
-        reason=repairs.reason, form=ActionForm(), statuses=STATUS_LABELS,
+        reason=repairs.reason, form=ActionForm(), statuses=STATUS_LABELS, resolutions=RESOLUTION_LABELS,
     )  # fmt: skip
 
 
@@ -111,6 +120,7 @@ def _case_page(found: Case, status: int = 200):  # type: ignore[no-untyped-def]
         "designer/instance.html", case=found, instance=repairs.instance_of(found), tasks=repairs.open_tasks(found),
         errors=repairs.case_errors(found), controls=repairs.controls(current_user, found), reason=repairs.reason,
         form=ActionForm(), statuses=STATUS_LABELS, stages=STAGE_LABELS, keys=_control_keys(found),
+        resolutions=RESOLUTION_LABELS,
     )  # fmt: skip
     return page, status
 
