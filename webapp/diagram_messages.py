@@ -5,12 +5,16 @@ Flask-Babel, so they follow the user's language (Japanese first)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 
 from forms import FORM_CLASSES
 from workflows.engine import LANE_ROLES, ProcessDefinitionError, ProcessRuntimeError
 from workflows.evaluator import LIMITS, EvaluationError, Refusal
 from workflows.sandbox import TIMEOUT_SECONDS
+
+from .operations.process_errors import cause_exception
 
 
 def _refusal_text(exc: Refusal) -> str:
@@ -54,6 +58,11 @@ def describe_cause(cause: Exception | None, fallback: str) -> str:
     if isinstance(cause, EvaluationError):
         return _error_text(cause)
     return fallback
+
+
+def describe_stored_error(cause: dict[str, Any] | None, message: str) -> str:
+    """A kept process error's reason (webapp/operations/process_errors.py), in the reader's language."""
+    return describe_cause(cause_exception(cause), message)
 
 
 def describe_runtime_error(exc: ProcessRuntimeError) -> str:

@@ -581,3 +581,51 @@ class SavedFilter(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     owner: Mapped[User] = relationship()
+
+
+class ProcessError(Model):
+    """A diagram step that failed (a script, condition or decision) when a task was completed or a timer fired.
+
+    The case stays where it was (the step's own writes are rolled back); this row is what is kept, so designers
+    see the element, the message and the submitted data, and retry once the diagram or the data is fixed. One
+    open row per case, element and message: a repeat of the same failure counts in `repeats`."""
+
+    __tablename__ = "process_error"
+    __table_args__ = (
+        # Set while open (case, element and message hashed), cleared when resolved: the same failure is open once.
+        UniqueConstraint("open_key", name="uq_process_error_open_key"),
+        Index("ix_process_error_open", "resolved_at", "last_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("support_case.id"), index=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id"))  # None: a timer's step
+    kind: Mapped[str] = mapped_column(String(10))  # "task" or "timer"
+    element: Mapped[str | None] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text)  # the engine's (technical) message, bounded
+    cause_json: Mapped[str | None] = mapped_column(Text)  # the evaluator's refusal or error: {kind, code, ...}
+    # The completion's form data as posted ({"fields": [[name, value, is_list_item]], "files": [names]}), None
+    # for a timer or when it was larger than the bound (data_omitted)
+    data_json: Mapped[str | None] = mapped_column(Text)
+    data_omitted: Mapped[bool] = mapped_column(default=False, server_default=false())
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))  # who completed; None: a timer
+    first_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(default=utcnow)
+    repeats: Mapped[int] = mapped_column(default=0)  # how many times it failed again after the first
+    open_key: Mapped[str | None] = mapped_column(String(64))
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    resolution: Mapped[str | None] = mapped_column(String(20))  # retried, marked, completed, fired, ended, merged
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship()
+    task: Mapped[HumanTask | None] = relationship()
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+
+    @property
+    def data(self) -> dict[str, Any] | None:
+        return json.loads(self.data_json) if self.data_json else None
+
+    @property
+    def cause(self) -> dict[str, Any] | None:
+        return json.loads(self.cause_json) if self.cause_json else None

@@ -137,6 +137,17 @@ def can_deploy(user: User) -> bool:
     return user.role in (Role.DESIGNER, Role.ADMIN)
 
 
+def can_repair_instances(user: User) -> bool:
+    """The errors page: failed diagram steps, retried (on the submitter's behalf) or marked resolved."""
+    return user.role in (Role.DESIGNER, Role.ADMIN)
+
+
+def can_control_instance(user: User) -> bool:
+    """Suspending, resuming and terminating a case's process instance from the designer pages (terminating is
+    cancelling without the company's notice): process designers and admins."""
+    return user.role in (Role.DESIGNER, Role.ADMIN)
+
+
 def visible_tasks_clause(user: User) -> ColumnElement[bool]:
     """The human_task rows a user may see (for inbox queries)."""
     if user.role in ALL_CASES_ROLES:

@@ -26,3 +26,12 @@ class Conflict(OperationError):
 
 class Invalid(OperationError):
     status = 422
+
+
+class StepFailed(Invalid):
+    """A diagram step failed (ProcessRuntimeError): nothing of the act was kept but the error record `error_id`
+    (webapp/operations/process_errors.py), which designers see on the errors page."""
+
+    def __init__(self, message: str, error_id: int | None):
+        super().__init__(message)
+        self.error_id = error_id

@@ -24,12 +24,13 @@ from workflows.editions import Edition, get_edition
 from ..extensions import db, lock_for_write
 from ..labels import STATUS_LABELS
 from ..models import Case, CaseStatus, EditionState, HumanTask, ProcessInstance, Role, TaskStatus, User, utcnow
-from ..permissions import can_postpone_edition, can_suspend_case, can_withdraw_case
+from ..permissions import can_control_instance, can_postpone_edition, can_suspend_case, can_withdraw_case
 from .audit import record
 from .cases import edition_state
 from .errors import Conflict, Forbidden, Invalid, NotFound
 from .notifications import email_company
 from .process import INSTANCE_SUSPENDED, restore, save_instance
+from .process_errors import resolve_open
 
 REASON_MAX = 500
 # Before completion: what may still be withdrawn or cancelled.
@@ -41,6 +42,7 @@ _REASON_MESSAGES = {
     "suspend": _l("中断の理由を%(max)d文字以内で入力してください。"),
     "resume": _l("再開の理由を%(max)d文字以内で入力してください。"),
     "cancel": _l("中止の理由を%(max)d文字以内で入力してください（企業への通知に記載されます）。"),
+    "terminate": _l("終了させる理由を%(max)d文字以内で入力してください。"),
     "suspend_edition": _l("延期の理由を%(max)d文字以内で入力してください。"),
     "resume_edition": _l("再開の理由を%(max)d文字以内で入力してください。"),
 }
@@ -56,6 +58,12 @@ def require_may(action: str, user: User, case: Case) -> None:
             raise Forbidden(_("案件を辞退できるのは、その申請企業の担当者とジェトロ担当者のみです。"))
     elif not can_suspend_case(user):
         raise Forbidden(_("案件の中断・再開・中止ができるのはジェトロ担当者のみです。"))
+
+
+def require_may_control(user: User) -> None:
+    """403 unless the user may suspend, resume and terminate instances from the designer pages."""
+    if not can_control_instance(user):
+        raise Forbidden(_("プロセスの中断・再開・終了ができるのはプロセス設計者と管理者のみです。"))
 
 
 def may(action: str, user: User, case: Case) -> bool:
@@ -169,6 +177,19 @@ def cancel(user: User, case: Case, reason: str | None) -> Case:
     return case
 
 
+def terminate(user: User, case: Case, reason: str | None) -> Case:
+    """A designer ends a case's process instance (a case its diagram cannot take further, say): cancel's
+    semantics — the open tasks and the instance are cancelled, an adoption place is freed — without the notice
+    to the company (JETRO tells it, if at all, as it decides); audited with the reason."""
+    require_may_control(user)
+    lock_for_write()
+    row = lock_case(case)
+    _require_unfinished(case)
+    text = _reason("terminate", reason)
+    _end(user, case, row, CaseStatus.CANCELLED, "case_terminated", text)
+    return case
+
+
 def _end(user: User, case: Case, row: ProcessInstance, status: CaseStatus, action: str, reason: str) -> None:
     instance = restore(row)
     if instance.completed:
@@ -182,6 +203,7 @@ def _end(user: User, case: Case, row: ProcessInstance, status: CaseStatus, actio
     after = _snapshot(case)
     if place is not None:
         before["adopted_count"], after["adopted_count"] = place, edition_state(case.edition).adopted_count
+    resolve_open(case.id, user, "ended")  # its failed steps will not be retried
     record(user, case, action, detail=reason, before=before, after=after)
 
 
@@ -203,6 +225,16 @@ def free_adoption_place(case: Case) -> int | None:
 def suspend(user: User, case: Case, reason: str | None) -> Case:
     """中断: no task of the case can be claimed or completed and none of its timers fires until it resumes."""
     require_may("suspend", user, case)
+    return _suspend_case(user, case, reason)
+
+
+def suspend_instance(user: User, case: Case, reason: str | None) -> Case:
+    """The same suspension, by a process designer (while a failed step is being fixed, say)."""
+    require_may_control(user)
+    return _suspend_case(user, case, reason)
+
+
+def _suspend_case(user: User, case: Case, reason: str | None) -> Case:
     lock_for_write()
     row = lock_case(case)
     if case.status == CaseStatus.SUSPENDED.value:
@@ -215,6 +247,16 @@ def suspend(user: User, case: Case, reason: str | None) -> Case:
 def resume(user: User, case: Case, reason: str | None) -> Case:
     """再開: the open tasks' due dates and the instance's pending timers move later by the time it was suspended."""
     require_may("resume", user, case)
+    return _resume_case(user, case, reason)
+
+
+def resume_instance(user: User, case: Case, reason: str | None) -> Case:
+    """The same resumption, by a process designer (not of an edition's postponement: a lead resumes that)."""
+    require_may_control(user)
+    return _resume_case(user, case, reason)
+
+
+def _resume_case(user: User, case: Case, reason: str | None) -> Case:
     lock_for_write()
     row = lock_case(case)
     if case.status != CaseStatus.SUSPENDED.value:
@@ -297,6 +339,25 @@ OPERATIONS: dict[str, Callable[[User, Case, str | None], Case]] = {
     "resume": resume,
     "cancel": cancel,
 }
+
+# The designer pages' instance controls (the same engine operations, a designer's permission).
+INSTANCE_ACTIONS = ("suspend", "resume", "terminate")
+INSTANCE_OPERATIONS: dict[str, Callable[[User, Case, str | None], Case]] = {
+    "suspend": suspend_instance,
+    "resume": resume_instance,
+    "terminate": terminate,
+}
+
+
+def may_control(action: str, user: User, case: Case) -> bool:
+    """Whether the designer pages offer the action on this case now."""
+    if not can_control_instance(user):
+        return False
+    if action == "terminate":
+        return case.status in UNFINISHED
+    if action == "suspend":
+        return case.status == CaseStatus.ACTIVE.value
+    return case.status == CaseStatus.SUSPENDED.value and not case.suspended_with_edition
 
 
 def get_postponable_edition(user: User, code: str) -> Edition:

@@ -34,11 +34,12 @@ from ..permissions import acts_on_behalf, can_act_on_task, can_reassign, can_vie
 from .attachments import store_upload
 from .audit import record
 from .cases import application_answers, edition_state
-from .errors import Conflict, Forbidden, Invalid, NotFound
+from .errors import Conflict, Forbidden, Invalid, NotFound, StepFailed
 from .hours import account_context
 from .lifecycle import ended_message, require_not_suspended
 from .notifications import dispatch, email_company
 from .process import restore, save_instance
+from .process_errors import record_failure, resolve_open
 from .publicity import save_case_study
 from .service_period import require_service_dates
 from .task_notices import notify_assigned
@@ -208,9 +209,23 @@ def save_draft(user: User, task_id: int, formdata: MultiDict) -> HumanTask:
 # ---------------------------------------------------------------- completing
 
 
-def complete(user: User, task_id: int, formdata: MultiDict, *, csrf: bool = True) -> HumanTask:
+def complete(
+    user: User,
+    task_id: int,
+    formdata: MultiDict,
+    *,
+    csrf: bool = True,
+    for_user: User | None = None,
+    retrying: int | None = None,
+) -> HumanTask:
     """Validates the task's form and completes it, conditional on the instance version (the engine runs
-    before the write lock is taken)."""
+    before the write lock is taken).
+
+    A diagram step that fails leaves the case as it was and is kept as a process error (StepFailed). A designer
+    retrying that error passes `for_user`, the user who submitted it: the task's rules are that user's (who may
+    act, who holds it, who completed it) and the history names the designer, acting on their behalf."""
+    actor = user
+    user = for_user or user
     task = get_task(user, task_id)
     _require_actor(user, task)
     _require_open(task)
@@ -232,7 +247,11 @@ def complete(user: User, task_id: int, formdata: MultiDict, *, csrf: bool = True
     except TaskNotReady as exc:
         raise Conflict(_("このタスクは既に処理されています。画面を再読み込みしてください。")) from exc
     except ProcessRuntimeError as exc:
-        raise Invalid(describe_runtime_error(exc)) from exc
+        message = describe_runtime_error(exc)
+        error_id = record_failure(
+            exc, task.case_id, task_id=task.id, user=user, formdata=formdata, retrying=retrying
+        )  # rolls back, keeps the error only
+        raise StepFailed(message, error_id) from exc
     lock_for_write()  # the instance row is compare-and-set by save_instance: a change meanwhile is a conflict
     db.session.refresh(task)  # completed or claimed by someone else while the engine ran?
     _require_open(task)
@@ -248,7 +267,10 @@ def complete(user: User, task_id: int, formdata: MultiDict, *, csrf: bool = True
     if instance.completed and task.case.status == CaseStatus.ACTIVE.value:
         task.case.status = CaseStatus.COMPLETED.value
         task.case.stage = "completed"
-    record(user, task.case, "task_completed", detail=task.title, after=data, on_behalf=on_behalf)
+    if for_user is not None and actor is not for_user:  # a designer's retry of a failed completion
+        on_behalf = True
+    resolve_open(task.case_id, actor, "retried" if retrying is not None else "completed", task_id=task.id)
+    record(actor, task.case, "task_completed", detail=task.title, after=data, on_behalf=on_behalf)
     return task
 
 

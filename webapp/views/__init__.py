@@ -27,9 +27,11 @@ def init_app(app: Flask) -> None:
 
     for area in (cases, hours, dashboard, reports, public, outbox, assets, account, admin):
         app.register_blueprint(area.bp)
+    from ..designer import repair_routes
     from ..designer import routes as designer
 
     app.register_blueprint(designer.bp)
+    app.register_blueprint(repair_routes.bp)
 
     @app.route("/")
     @login_required

@@ -23,6 +23,7 @@ NAV_ITEMS: list[NavItem] = [
     ("outbox.index", _l("送信メール"), frozenset({Role.ADMIN})),
     ("admin.index", _l("アカウント"), frozenset({Role.ADMIN})),
     ("process.index", _l("プロセス"), frozenset({Role.DESIGNER, Role.ADMIN})),
+    ("repairs.index", _l("プロセスのエラー"), frozenset({Role.DESIGNER, Role.ADMIN})),
     ("public.index", _l("支援事例"), frozenset({Role.STAFF, Role.EXPERT, Role.APPLICANT, Role.DESIGNER, Role.ADMIN})),
 ]
 

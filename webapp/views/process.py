@@ -17,7 +17,7 @@ from ..designer.models import ProcessDraft
 from ..designer.routes import ActionForm
 from ..diagram_messages import describe_definition_error
 from ..extensions import db
-from ..models import ProcessInstance, ProcessVersion
+from ..models import ProcessError, ProcessInstance, ProcessVersion
 from ..operations.errors import OperationError
 from ..operations.process import deploy_files, repository_files
 from ..permissions import can_deploy
@@ -54,9 +54,10 @@ def index():  # type: ignore[no-untyped-def]
         ).all()
     )
     drafts = db.session.scalars(select(ProcessDraft).order_by(ProcessDraft.id.desc()).limit(20)).all()
+    errors = db.session.scalar(select(func.count(ProcessError.id)).where(ProcessError.resolved_at.is_(None)))
     return render_template(
         "process/index.html", versions=versions, running=running, form=DeployForm(), drafts=drafts,
-        draft_form=ActionForm(),
+        draft_form=ActionForm(), open_errors=errors or 0,
     )  # fmt: skip
 
 
