@@ -1,7 +1,7 @@
 """process errors: a diagram step that failed on a completion or a timer, kept for designers to see and retry
 
 Revision ID: c9d0e1f2a3b4
-Revises: f6a7b8c9d0e1
+Revises: b8c9d0e1f2a3
 Create Date: 2026-12-01 16:00:00.000000
 
 """
@@ -14,7 +14,7 @@ import webapp.extensions  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = "c9d0e1f2a3b4"
-down_revision = "f6a7b8c9d0e1"
+down_revision = "b8c9d0e1f2a3"
 branch_labels = None
 depends_on = None
 
