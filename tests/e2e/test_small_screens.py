@@ -78,7 +78,15 @@ def world(app: Any, api_as: Any) -> dict[str, int]:
         "forms_task": open_task(staff, forms["id"], "forms_submission")["id"],
         "receipt_task": open_task(staff, received["id"], "receipt_confirmation")["id"],
         "deliver_task": open_task(staff, served["id"], "service_delivery", "CN")["id"],
+        "staff_user": _user_id(app, "staff2"),
     }
+
+
+def _user_id(app: Any, username: str) -> int:
+    from webapp.models import User
+
+    with app.app_context():
+        return int(db.session.query(User.id).filter_by(username=username).scalar())
 
 
 def pages_by_role(world: dict[str, int]) -> dict[str | None, list[str]]:
@@ -87,12 +95,13 @@ def pages_by_role(world: dict[str, int]) -> dict[str | None, list[str]]:
         None: ["/login"],
         "staff": ["/inbox/", "/inbox/?tab=all", "/applications/new", "/cases", f"/cases/{served}",
                   f"/cases/{forms_case}", f"/tasks/{world['forms_task']}", f"/tasks/{world['receipt_task']}",
-                  f"/cases/{served}/hours", "/dashboard", "/reports", "/public"],
+                  f"/cases/{served}/hours", "/dashboard", "/reports", "/public", "/account/settings"],
         "expert_cn": ["/inbox/", f"/cases/{served}", f"/cases/{served}/hours", f"/cases/{served}/sessions",
                       f"/tasks/{world['deliver_task']}"],
         "applicant": ["/inbox/", f"/cases/{forms_case}", f"/tasks/{world['forms_task']}", "/public"],
-        "admin": ["/admin/outbox", "/inbox/", "/process/"],
-        "designer": ["/process/"],
+        "admin": ["/admin/outbox", "/inbox/", "/process/", "/admin/users", "/admin/users/new",
+                  f"/admin/users/{world['staff_user']}", "/process/errors/"],
+        "designer": ["/process/", "/process/errors/", f"/process/errors/cases/{served}"],
     }  # fmt: skip
 
 
