@@ -86,11 +86,14 @@ def migrate(instance: Instance, target: Definition) -> Instance:
         raise ValueError(f"cannot migrate: {result.blockers[0]}")
     top, subprocesses = _diffs(instance, target)
     workflow = instance.workflow
-    migrate_workflow(top, workflow, target.spec)
+    # Only the ready tasks are re-predicted (what follows them may have changed). SpiffWorkflow's default also
+    # resets the waiting ones, which restarts a started timer from now (a reminder due in 9 days would wait 14
+    # again); a waiting task's element is unchanged here (check() refuses otherwise), so it keeps its due instant.
+    migrate_workflow(top, workflow, target.spec, reset_mask=TaskState.READY)
     for sp_id, diff in subprocesses.items():
         sub = workflow.subprocesses[sp_id]
         if diff is not None:
-            migrate_workflow(diff, sub, target.subprocess_specs[sub.spec.name])
+            migrate_workflow(diff, sub, target.subprocess_specs[sub.spec.name], reset_mask=TaskState.READY)
     workflow.subprocess_specs = target.subprocess_specs
     moved = Instance(target, workflow)
     # The tasks keep their ids (SpiffWorkflow re-points them at the new specs), so what the application stored

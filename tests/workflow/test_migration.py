@@ -80,3 +80,20 @@ def test_two_versions_are_compared_element_by_element(definition, edited_bpmn):
         ("Publicity", "広報", ("bpmn_name",)),
     ]
     assert changes.added == changes.removed == ()
+
+
+def test_a_moved_case_keeps_its_timers_due_when_they_were(start_case, edited_bpmn):
+    """The forms reminder started at adoption stays due 14 days after it, not 14 days after the move."""
+    import datetime as dt
+
+    from workflows.clock import clock
+
+    case = start_case("FY2025", ["TH"])
+    case.adopt()
+    due = case.instance.next_timer_due()
+    clock.set(clock.now() + dt.timedelta(days=5))
+    target = definition_with(edited_bpmn, PUBLICITY)
+    moved = Case(target, migrate(case.instance, target), case.thrown)
+    moved.persist()
+    assert due is not None and moved.instance.next_timer_due() == due
+    assert [t.name for t in moved.ready()] == ["SubmitForms"]
