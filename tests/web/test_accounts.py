@@ -306,3 +306,18 @@ def test_the_settings_page_in_english_and_oversized_or_unstorable_input_refused_
     )
     assert kanji.status_code == 422 and "半角英数字" in kanji.get_data(as_text=True)
     assert admin.get("/admin/users?q=" + "%25" * 200 + "&page=abc").status_code == 200
+
+
+def test_a_double_submit_of_the_invitation_sends_one_email(app, adopted):
+    client = login(app, "staff")
+    page = client.get(f"/cases/{adopted['id']}").get_data(as_text=True)
+    key = re.search(r'action="/cases/\d+/invite".*?name="idempotency_key" value="([^"]+)"', page, re.S).group(1)
+    form = {"email": CONTACT, "display_name": "鈴木 三郎", "idempotency_key": key}
+    first = client.post(f"/cases/{adopted['id']}/invite", data=form)
+    again = client.post(f"/cases/{adopted['id']}/invite", data=form)
+    assert (first.status_code, again.status_code) == (302, 302)
+    with app.app_context():
+        sent = db.session.scalars(select(OutboxEmail).where(OutboxEmail.to_addr == CONTACT)).all()
+        assert len(sent) == 1
+    reloaded = client.get(f"/cases/{adopted['id']}").get_data(as_text=True)
+    assert f'value="{key}"' not in reloaded  # after the invitation the form is a new act (a deliberate resend)

@@ -24,7 +24,18 @@ from ..converters import parse_id
 from ..extensions import db
 from ..idempotency import digest, form_key
 from ..labels import CLOSED_REASON_LABELS, STAGE_LABELS, reason_text
-from ..models import Attachment, Case, Company, HumanTask, OutboxEmail, ProcessInstance, Role, TaskStatus, User
+from ..models import (
+    AccountLink,
+    Attachment,
+    Case,
+    Company,
+    HumanTask,
+    OutboxEmail,
+    ProcessInstance,
+    Role,
+    TaskStatus,
+    User,
+)
 from ..operations import decisions as decision_ops
 from ..operations import lifecycle as lifecycle_ops
 from ..operations import original as original_ops
@@ -362,6 +373,8 @@ def _case_page(
         country_label=country_label,
         invite_form=invite_form or _invite_form(case),
         company_accounts=_company_accounts(case),
+        # what the page showed (the last invitation sent from this case): a double submit invites once
+        invite_key=form_key("case", case.id, "invite", _last_invitation(case)),
     )
     return page, status
 
@@ -377,6 +390,10 @@ def _sees_application(case: Case) -> bool:
     return current_user.role in (Role.STAFF, Role.ADMIN) or (
         current_user.role == Role.APPLICANT and current_user.company_id == case.company_id
     )
+
+
+def _last_invitation(case: Case) -> int:
+    return db.session.scalar(select(func.max(AccountLink.id)).where(AccountLink.case_id == case.id)) or 0
 
 
 def _company_accounts(case: Case) -> list[User]:
