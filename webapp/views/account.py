@@ -14,6 +14,7 @@ from ..auth import limiter
 from ..operations import accounts as account_ops
 from ..operations.account_links import find_link
 from ..operations.errors import Invalid, OperationError
+from . import form_render
 from .account_forms import NoticeSettingsForm, SetPasswordForm
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -40,8 +41,7 @@ def set_password(token: str):  # type: ignore[no-untyped-def]
         try:
             user = account_ops.set_password_from_link(link, form.password.data or "", form.confirm.data or "")
         except Invalid as exc:
-            for name, messages in exc.errors.items():
-                getattr(form, name).errors = list(messages)
+            form_render.add_errors(form, exc.errors)
             status = 422
         else:
             if current_user.is_authenticated:

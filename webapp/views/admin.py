@@ -17,6 +17,7 @@ from ..models import Role, User
 from ..operations import accounts as account_ops
 from ..operations.errors import OperationError
 from ..permissions import can_manage_accounts
+from . import form_render
 from .account_forms import AccountForm
 from .cases import page_number
 
@@ -77,9 +78,7 @@ def _data(form: AccountForm) -> account_ops.AccountData:
 
 def _refused(form: AccountForm, exc: OperationError, user: User | None) -> Any:
     db.session.rollback()
-    for name, messages in exc.errors.items():
-        if name in form:
-            form[name].errors = list(messages)
+    form_render.add_errors(form, exc.errors)
     flash(exc.message, "error")
     return _form_page(form, user, exc.status)
 

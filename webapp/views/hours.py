@@ -3,6 +3,7 @@ permissions.ledger_countries lets them read (an expert: only their own)."""
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -25,6 +26,7 @@ from ..operations.errors import Conflict, Forbidden, Invalid, NotFound
 from ..operations.hours import accounts_by_edition
 from ..permissions import can_correct_entry, can_log_hours, can_open_case_pages, ledger_countries
 from ..queries import find_case, ledger_entries, visible_hours
+from . import form_render
 from .cases import country_label, format_hours
 
 bp = Blueprint("hours", __name__)
@@ -72,13 +74,25 @@ def _edition_name(code: str) -> str:
     return str(localized(edition.name_ja, edition.name_en)) if edition else code
 
 
-@bp.route("/cases/<int:case_id>/hours", methods=["GET", "POST"])
-@login_required
-def ledger(case_id: int):  # type: ignore[no-untyped-def]
+def _case_and_countries(case_id: int) -> tuple[Case, tuple[str, ...]]:
+    """The case (403/404 before anything is read from the post) and the countries this user logs for."""
     if not can_open_case_pages(current_user):
         abort(403)
     case = find_case(current_user, str(case_id))
-    countries = loggable_countries(current_user, case)
+    return case, loggable_countries(current_user, case)
+
+
+def _refused(form: Any, exc: Invalid | Conflict) -> None:
+    """An operation's refusal: nothing it wrote is kept, its messages go beside their fields and on top."""
+    db.session.rollback()
+    form_render.add_errors(form, exc.errors)
+    flash(exc.message, "error")
+
+
+@bp.route("/cases/<int:case_id>/hours", methods=["GET", "POST"])
+@login_required
+def ledger(case_id: int):  # type: ignore[no-untyped-def]
+    case, countries = _case_and_countries(case_id)
     if request.method == "GET":
         return render_ledger(case, entry_form(case, countries) if countries else None)
     if not countries:
@@ -90,11 +104,7 @@ def ledger(case_id: int):  # type: ignore[no-untyped-def]
     try:
         entry = hours_ops.add_entry(current_user, case, form.to_task_data())
     except (Invalid, Conflict) as exc:
-        db.session.rollback()
-        for name, messages in exc.errors.items():
-            if name in form:
-                form[name].errors = [*form[name].errors, *messages]
-        flash(exc.message, "error")
+        _refused(form, exc)
         return render_ledger(case, form, exc.status)
     remaining = next(h.remaining for h in hours_ops.hours_summary(case) if h.country == entry.country)
     flash(
@@ -163,10 +173,7 @@ def render_sessions(case: Case, form: TaskForm | None, status: int = 200):  # ty
 @bp.route("/cases/<int:case_id>/sessions", methods=["GET", "POST"])
 @login_required
 def sessions(case_id: int):  # type: ignore[no-untyped-def]
-    if not can_open_case_pages(current_user):
-        abort(403)
-    case = find_case(current_user, str(case_id))
-    countries = loggable_countries(current_user, case)
+    case, countries = _case_and_countries(case_id)
     if request.method == "GET":
         return render_sessions(case, session_form(case, countries) if countries else None)
     if not countries:
@@ -178,11 +185,7 @@ def sessions(case_id: int):  # type: ignore[no-untyped-def]
     try:
         _session, entry = session_ops.record_session(current_user, case, form.to_task_data())
     except (Invalid, Conflict) as exc:
-        db.session.rollback()
-        for name, messages in exc.errors.items():
-            if name in form:
-                form[name].errors = [*form[name].errors, *messages]
-        flash(exc.message, "error")
+        _refused(form, exc)
         return render_sessions(case, form, exc.status)
     flash(_("記録しました（作業時間に%(hours)s時間を記録しました）。", hours=format_hours(entry.hours)), "success")
     return redirect(url_for(".sessions", case_id=case.id))
